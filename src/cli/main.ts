@@ -1,0 +1,88 @@
+/**
+ * The `lancer` command line: the same core as the window, for scripts and SSH sessions.
+ * Human output by default, `--json` for scripts; errors go to stderr with a non-zero exit.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
+import { serveCommand, serveHelp } from './commands/serve';
+import { CliError, createContext, type CliContext } from './context';
+
+interface Command {
+  summary: string;
+  help: string;
+  options: ParseArgsOptionsConfig;
+  run(ctx: CliContext, values: Record<string, unknown>, positionals: string[]): Promise<void>;
+}
+
+const globalOptions: ParseArgsOptionsConfig = {
+  json: { type: 'boolean' },
+  'data-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+const commands: Record<string, Command> = {
+  serve: {
+    summary: 'serve the UI on 127.0.0.1 with an access token',
+    help: serveHelp,
+    options: { port: { type: 'string' } },
+    run: (ctx, values) => serveCommand(ctx, { port: values.port as string | undefined }),
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  return [
+    'Usage: lancer <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(commands).map(([name, cmd]) => `  ${name.padEnd(width)}  ${cmd.summary}`),
+    '',
+    'Global options:',
+    '  --data-dir DIR   where the store lives (default: $LANCER_DATA_DIR, else the app data folder)',
+    '  --json           machine-readable output on stdout',
+    '  --help, -h       help for a command',
+    '  --version        print the version',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(createContext({ json: false }).version + '\n');
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) throw new CliError(`unknown command "${name}"\n\n${usage()}`, 2);
+  let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: rest, options: { ...globalOptions, ...command.options }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n\n${command.help}`, 2);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(command.help + '\n');
+    return 0;
+  }
+  const ctx = createContext({
+    json: parsed.values.json === true,
+    dataDir: parsed.values['data-dir'] as string | undefined,
+  });
+  await command.run(ctx, parsed.values, parsed.positionals);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exit(code);
+  },
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`lancer: ${message}\n`);
+    process.exit(error instanceof CliError ? error.exitCode : 1);
+  },
+);

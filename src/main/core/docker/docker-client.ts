@@ -1,0 +1,49 @@
+/**
+ * The one place the app imports dockerode. Everything else receives a `Dockerode` instance.
+ */
+import Dockerode from 'dockerode';
+import type { DockerStatus } from '../../../shared/domain';
+
+export type { Dockerode };
+
+/** A client for the local daemon: DOCKER_HOST when set, else the default socket or pipe. */
+export function createDockerClient(): Dockerode {
+  return new Dockerode();
+}
+
+/**
+ * Asks the daemon whether it answers, within `timeoutMs`. Never throws: the status bar shows the
+ * error text, which is what a user needs to fix their set-up (no socket, no permission, …).
+ */
+export async function pingDocker(docker: Dockerode, timeoutMs = 3000): Promise<DockerStatus> {
+  const checkedAt = new Date().toISOString();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PingTimeout()), timeoutMs);
+  });
+  try {
+    const version = await Promise.race([docker.ping().then(() => docker.version()), timeout]);
+    return { ok: true, version: version.Version, apiVersion: version.ApiVersion, checkedAt };
+  } catch (error) {
+    const message =
+      error instanceof PingTimeout
+        ? `the Docker daemon did not answer within ${timeoutMs} ms`
+        : describeDockerError(error);
+    return { ok: false, error: message, checkedAt };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+class PingTimeout extends Error {}
+
+function describeDockerError(error: unknown): string {
+  const err = error as NodeJS.ErrnoException & { address?: string };
+  if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
+    return `cannot reach the Docker daemon at ${err.address ?? 'its socket'} (${err.code}); is Docker running?`;
+  }
+  if (err.code === 'EACCES') {
+    return `permission denied on the Docker socket ${err.address ?? ''}; add your user to the docker group`.trim();
+  }
+  return err.message || String(error);
+}

@@ -1,0 +1,65 @@
+/**
+ * The Electron composition root: resolves paths, opens the Workbench, wires IPC and the window.
+ * The only module (with ipc.ts and window.ts) that touches Electron.
+ */
+import { app, BrowserWindow } from 'electron';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHandlers } from './core/handlers/handlers';
+import { resolveDataDir } from './core/paths';
+import { Workbench } from './core/workbench';
+import { wireIpc } from './ipc';
+import { createMainWindow } from './window';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function flagValue(name: string): string | undefined {
+  const prefix = `--${name}=`;
+  const i = process.argv.findIndex((a) => a === `--${name}` || a.startsWith(prefix));
+  if (i < 0) return undefined;
+  const arg = process.argv[i] ?? '';
+  return arg.startsWith(prefix) ? arg.slice(prefix.length) : process.argv[i + 1];
+}
+
+/**
+ * better-sqlite3 compiled for Electron's ABI, when `npm run electron:rebuild` made one; the
+ * default binary is Node's, which tests, serve mode and the CLI use.
+ */
+function electronSqliteBinding(): string | undefined {
+  const candidate = path.join(app.getAppPath(), 'node_modules', 'better-sqlite3', 'build', 'electron', 'better_sqlite3.node');
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+async function main(): Promise<void> {
+  await app.whenReady();
+  const dataDir = resolveDataDir(flagValue('data-dir'), process.env, app.getPath('userData'));
+  const wb = new Workbench({
+    dataDir,
+    version: app.getVersion(),
+    transport: 'electron',
+    nativeBinding: electronSqliteBinding(),
+  });
+  const stopIpc = wireIpc(createHandlers(wb), wb.events, () => BrowserWindow.getAllWindows());
+  const stopWatching = wb.watchDocker();
+  const open = (): BrowserWindow =>
+    createMainWindow({
+      preloadPath: path.join(here, '../preload/index.cjs'),
+      rendererUrl: process.env.ELECTRON_RENDERER_URL,
+      rendererFile: path.join(here, '../renderer/index.html'),
+    });
+  open();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) open();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('will-quit', () => {
+    stopWatching();
+    stopIpc();
+    wb.close();
+  });
+}
+
+void main();

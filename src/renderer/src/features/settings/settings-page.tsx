@@ -1,0 +1,59 @@
+/**
+ * Settings: run limits and retry policy, stored in the data dir's SQLite file.
+ */
+import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
+import type { Settings } from '../../../../shared/domain';
+import { invoke } from '../../api';
+
+type NumericKey = 'concurrency' | 'cpuLimit' | 'memoryLimitMb' | 'maxRetries';
+
+const fields: { key: NumericKey; label: string; help: string }[] = [
+  { key: 'concurrency', label: 'Concurrent attempts', help: 'How many task containers run at once.' },
+  { key: 'cpuLimit', label: 'CPUs per container', help: '0 means no limit.' },
+  { key: 'memoryLimitMb', label: 'Memory per container (MiB)', help: '0 means no limit.' },
+  { key: 'maxRetries', label: 'Retries on system errors', help: 'Model failures are never retried.' },
+];
+
+export function SettingsPage(): ReactElement {
+  const [settings, setSettings] = useState<Settings>();
+  const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+
+  useEffect(() => {
+    void invoke('settings.get', {}).then(setSettings);
+  }, []);
+
+  const save = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const patch: Partial<Settings> = { keepFailedContainers: form.get('keepFailedContainers') === 'on' };
+    for (const { key } of fields) patch[key] = Number(form.get(key));
+    try {
+      setSettings(await invoke('settings.update', patch));
+      setMessage({ ok: true, text: 'Saved.' });
+    } catch (error) {
+      setMessage({ ok: false, text: (error as Error).message });
+    }
+  };
+
+  if (!settings) return <section className="page"><h1>Settings</h1><p className="muted">Loading…</p></section>;
+  return (
+    <section className="page">
+      <h1>Settings</h1>
+      <form className="settings-form" onSubmit={(e) => void save(e)}>
+        {fields.map(({ key, label, help }) => (
+          <label key={key}>
+            <span>{label}</span>
+            <input name={key} type="number" defaultValue={settings[key]} step={key === 'cpuLimit' ? 0.5 : 1} />
+            <small className="muted">{help}</small>
+          </label>
+        ))}
+        <label className="checkbox">
+          <input name="keepFailedContainers" type="checkbox" defaultChecked={settings.keepFailedContainers} />
+          <span>Keep containers of failed attempts for inspection</span>
+        </label>
+        <button type="submit">Save</button>
+        {message && <p role="status" className={message.ok ? 'ok' : 'error'}>{message.text}</p>}
+      </form>
+    </section>
+  );
+}

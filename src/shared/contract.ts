@@ -1,0 +1,62 @@
+/**
+ * The contract between the UI and the main process: every channel with its input schema and
+ * output type, and every event the main process pushes.
+ *
+ * One file is the single source of truth for all three front doors (Electron IPC, serve mode's
+ * HTTP + WebSocket, and the CLI which calls the same handlers directly). Main implements the
+ * handlers as a mapped type over `channels`, so a channel without a handler is a compile error,
+ * and validates every input against the schema declared here before a handler sees it.
+ */
+import { z } from 'zod';
+import type { AppInfo, DockerStatus, Settings } from './domain';
+import { settingsPatchSchema } from './domain';
+
+/** A channel declaration: the input's zod schema, and the output type carried as a phantom. */
+export interface ChannelDef<I extends z.ZodType, O> {
+  readonly input: I;
+  /** Never set at run time; only carries the output type. */
+  readonly output?: O;
+}
+
+/** Declares a channel with output type `O`; curried so the input schema's type is inferred. */
+const channel =
+  <O>() =>
+  <I extends z.ZodType>(input: I): ChannelDef<I, O> => ({ input });
+
+const noInput = z.object({}).strict();
+
+export const channels = {
+  /** Version, data dir and transport, for the status bar and the about box. */
+  'app.info': channel<AppInfo>()(noInput),
+  /** Pings the Docker daemon now; also pushes a `docker.status` event to every window. */
+  'docker.status': channel<DockerStatus>()(noInput),
+  /** All settings with their defaults applied. */
+  'settings.get': channel<Settings>()(noInput),
+  /** Changes some settings; returns all of them. */
+  'settings.update': channel<Settings>()(settingsPatchSchema),
+} as const;
+
+export type Channels = typeof channels;
+export type ChannelName = keyof Channels;
+export type ChannelInput<K extends ChannelName> = z.input<Channels[K]['input']>;
+export type ChannelParsedInput<K extends ChannelName> = z.output<Channels[K]['input']>;
+export type ChannelOutput<K extends ChannelName> =
+  Channels[K] extends ChannelDef<z.ZodType, infer O> ? O : never;
+
+/** Events pushed from main to every connected UI, by name. */
+export interface EventMap {
+  'docker.status': DockerStatus;
+}
+
+export type EventName = keyof EventMap;
+
+/** The list of event names, for transports that subscribe by allowlist. */
+export const eventNames: readonly EventName[] = ['docker.status'];
+
+export function isChannelName(name: string): name is ChannelName {
+  return Object.prototype.hasOwnProperty.call(channels, name);
+}
+
+export function isEventName(name: string): name is EventName {
+  return (eventNames as readonly string[]).includes(name);
+}

@@ -1,0 +1,51 @@
+/**
+ * Domain types shared by main, renderer and CLI. No node:* and no DOM here: this module runs in
+ * all three.
+ */
+import { z } from 'zod';
+
+export type Transport = 'electron' | 'serve' | 'cli';
+
+export interface AppInfo {
+  version: string;
+  dataDir: string;
+  transport: Transport;
+}
+
+export type DockerStatus =
+  | { ok: true; version: string; apiVersion: string; checkedAt: string }
+  | { ok: false; error: string; checkedAt: string };
+
+/**
+ * Settings. Stored as one JSON value per key in SQLite, so a setting added later simply takes
+ * its default on an old database.
+ */
+const settingsFields = {
+  /** How many attempts run at the same time. */
+  concurrency: z.number().int().min(1).max(64),
+  /** CPU limit per task container, in CPUs (0 = no limit). */
+  cpuLimit: z.number().min(0).max(256),
+  /** Memory limit per task container, in MiB (0 = no limit). */
+  memoryLimitMb: z.number().int().min(0).max(1_048_576),
+  /** How often a system error (not a model failure) is retried in a fresh container. */
+  maxRetries: z.number().int().min(0).max(10),
+  /** Keep a failed attempt's container for inspection instead of removing it. */
+  keepFailedContainers: z.boolean(),
+};
+
+export const settingsSchema = z.object(settingsFields).strict();
+
+export type Settings = z.output<typeof settingsSchema>;
+
+/** A partial update of the settings; unknown keys are rejected so typos surface. */
+export const settingsPatchSchema = z.object(settingsFields).partial().strict();
+
+export type SettingsPatch = z.input<typeof settingsPatchSchema>;
+
+export const defaultSettings: Settings = {
+  concurrency: 2,
+  cpuLimit: 2,
+  memoryLimitMb: 4096,
+  maxRetries: 2,
+  keepFailedContainers: false,
+};

@@ -1,0 +1,40 @@
+/**
+ * Serve mode in-process on a fresh data dir, the way e2e and integration suites use it.
+ */
+import path from 'node:path';
+import { createHandlers } from '../../src/main/core/handlers/handlers';
+import { Workbench } from '../../src/main/core/workbench';
+import { startServer, type RunningServer } from '../../src/main/server/serve';
+import { makeTempDir } from './temp-dir';
+
+export const repoRoot = path.resolve(import.meta.dirname, '../..');
+
+export interface TestServer {
+  wb: Workbench;
+  server: RunningServer;
+  base: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(opts: { maxBodyBytes?: number; rendererDir?: string } = {}): Promise<TestServer> {
+  const { dir, cleanup } = makeTempDir('lancer-serve-');
+  const wb = new Workbench({ dataDir: dir, version: 'test', transport: 'serve' });
+  const server = await startServer({
+    handlers: createHandlers(wb),
+    events: wb.events,
+    rendererDir: opts.rendererDir ?? path.join(repoRoot, 'out', 'renderer'),
+    maxBodyBytes: opts.maxBodyBytes,
+  });
+  return {
+    wb,
+    server,
+    base: `http://127.0.0.1:${server.port}`,
+    dataDir: dir,
+    stop: async () => {
+      await server.close();
+      wb.close();
+      cleanup();
+    },
+  };
+}

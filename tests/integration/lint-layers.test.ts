@@ -1,0 +1,41 @@
+/**
+ * The architecture's layer rules are enforced by lint: each forbidden import is reported.
+ */
+import { ESLint } from 'eslint';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/workbench-server';
+
+const eslint = new ESLint({ cwd: repoRoot });
+
+async function messagesFor(file: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: path.join(repoRoot, file) });
+  return (result?.messages ?? []).map((m) => `${m.ruleId ?? ''}: ${m.message}`);
+}
+
+describe('layer rules', () => {
+  it('core never imports electron', async () => {
+    const messages = await messagesFor('src/main/core/x.ts', "import { app } from 'electron';\nexport const a = app;\n");
+    expect(messages.join('\n')).toMatch(/no-restricted-imports/);
+  });
+
+  it('the renderer imports only shared and itself', async () => {
+    const fromMain = await messagesFor('src/renderer/src/x.ts', "import { Workbench } from '../../main/core/workbench';\nexport const w = Workbench;\n");
+    expect(fromMain.join('\n')).toMatch(/only src\/shared and itself/);
+    const node = await messagesFor('src/renderer/src/y.ts', "import fs from 'node:fs';\nexport const f = fs;\n");
+    expect(node.join('\n')).toMatch(/no Node modules/);
+    const ok = await messagesFor('src/renderer/src/z.ts', "import { channels } from '../../shared/contract';\nexport const c = channels;\n");
+    expect(ok).toEqual([]);
+  });
+
+  it('shared imports nothing of ours and no Node', async () => {
+    const messages = await messagesFor('src/shared/x.ts', "import os from 'node:os';\nexport const o = os;\n");
+    expect(messages.join('\n')).toMatch(/no-restricted-imports/);
+  });
+
+  it('raw ipcMain / ipcRenderer only in the preload and the ipc wiring', async () => {
+    const code = "import { ipcMain } from 'electron';\nipcMain.handle('x', () => 1);\n";
+    expect((await messagesFor('src/main/index.ts', code)).join('\n')).toMatch(/no-restricted-syntax/);
+    expect(await messagesFor('src/main/ipc.ts', code)).toEqual([]);
+  });
+});
