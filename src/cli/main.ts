@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
+import { datasetsCommand, datasetsHelp, importCommand, importHelp, tasksCommand, tasksHelp } from './commands/datasets';
 import { serveCommand, serveHelp } from './commands/serve';
 import { CliError, createContext, type CliContext } from './context';
 
@@ -27,6 +28,44 @@ const commands: Record<string, Command> = {
     help: serveHelp,
     options: { port: { type: 'string' } },
     run: (ctx, values) => serveCommand(ctx, { port: values.port as string | undefined }),
+  },
+  import: {
+    summary: 'import a SWE-Lancer task CSV (and its issues/ folder)',
+    help: importHelp,
+    options: { issues: { type: 'string' }, name: { type: 'string' }, 'skip-bad-rows': { type: 'boolean' } },
+    run: (ctx, values, positionals) =>
+      importCommand(ctx, positionals, {
+        issues: values.issues as string | undefined,
+        name: values.name as string | undefined,
+        skipBadRows: values['skip-bad-rows'] === true,
+      }),
+  },
+  datasets: {
+    summary: 'list datasets with counts and dollars by variant',
+    help: datasetsHelp,
+    options: {},
+    run: async (ctx) => datasetsCommand(ctx),
+  },
+  tasks: {
+    summary: 'list and filter tasks',
+    help: tasksHelp,
+    options: {
+      dataset: { type: 'string' },
+      variant: { type: 'string' },
+      'min-price': { type: 'string' },
+      'max-price': { type: 'string' },
+      set: { type: 'string' },
+      search: { type: 'string' },
+    },
+    run: async (ctx, values) =>
+      tasksCommand(ctx, {
+        dataset: values.dataset as string | undefined,
+        variant: values.variant as string | undefined,
+        minPrice: values['min-price'] as string | undefined,
+        maxPrice: values['max-price'] as string | undefined,
+        set: values.set as string | undefined,
+        search: values.search as string | undefined,
+      }),
   },
 };
 

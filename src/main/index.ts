@@ -2,7 +2,7 @@
  * The Electron composition root: resolves paths, opens the Workbench, wires IPC and the window.
  * The only module (with ipc.ts and window.ts) that touches Electron.
  */
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, dialog } from 'electron';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +40,17 @@ async function main(): Promise<void> {
     transport: 'electron',
     nativeBinding: electronSqliteBinding(),
   });
-  const stopIpc = wireIpc(createHandlers(wb), wb.events, () => BrowserWindow.getAllWindows());
+  const pickFile = async (opts: { title: string; extensions: string[]; directory?: boolean }): Promise<string | null> => {
+    const parent = BrowserWindow.getFocusedWindow();
+    const options = {
+      title: opts.title,
+      properties: [opts.directory ? ('openDirectory' as const) : ('openFile' as const)],
+      filters: opts.extensions.length && !opts.directory ? [{ name: 'Files', extensions: opts.extensions }] : [],
+    };
+    const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+    return result.canceled ? null : (result.filePaths[0] ?? null);
+  };
+  const stopIpc = wireIpc(createHandlers(wb, { pickFile }), wb.events, () => BrowserWindow.getAllWindows());
   const stopWatching = wb.watchDocker();
   const open = (): BrowserWindow =>
     createMainWindow({

@@ -10,6 +10,17 @@
 import { z } from 'zod';
 import type { AppInfo, DockerStatus, Settings } from './domain';
 import { settingsPatchSchema } from './domain';
+import {
+  importInputSchema,
+  taskQuerySchema,
+  taskSetNameSchema,
+  type DatasetSummary,
+  type ImportProgress,
+  type ImportReport,
+  type TaskDetail,
+  type TaskRow,
+  type TaskSet,
+} from './tasks';
 
 /** A channel declaration: the input's zod schema, and the output type carried as a phantom. */
 export interface ChannelDef<I extends z.ZodType, O> {
@@ -34,6 +45,34 @@ export const channels = {
   'settings.get': channel<Settings>()(noInput),
   /** Changes some settings; returns all of them. */
   'settings.update': channel<Settings>()(settingsPatchSchema),
+  /**
+   * Opens the system file picker (window only; serve mode answers `unavailable`, and the UI
+   * offers a server path or an upload instead). Resolves to the chosen path or null.
+   */
+  'dialog.openFile': channel<string | null>()(
+    z
+      .object({
+        title: z.string().max(200),
+        extensions: z.array(z.string().regex(/^\w+$/)).max(10),
+        /** Pick a folder (an issues/ folder) instead of a file. */
+        directory: z.boolean().optional(),
+      })
+      .strict(),
+  ),
+  /** Imports a task CSV (and optionally its issues/ folder) as a new dataset version. */
+  'datasets.import': channel<ImportReport>()(importInputSchema),
+  /** The latest version of every dataset, with counts and dollars by variant. */
+  'datasets.list': channel<DatasetSummary[]>()(noInput),
+  /** Task rows of the latest dataset versions, filtered server-side (the CLI uses this). */
+  'tasks.list': channel<TaskRow[]>()(taskQuerySchema),
+  /** One task in full: description, proposals, answer key, issue folder files. */
+  'tasks.get': channel<TaskDetail>()(z.object({ id: z.string().min(3).max(300) }).strict()),
+  /** Saved selections ("task sets") that runs start from. */
+  'tasksets.list': channel<TaskSet[]>()(noInput),
+  'tasksets.save': channel<TaskSet>()(
+    z.object({ name: taskSetNameSchema, taskIds: z.array(z.string().min(3).max(300)).min(1).max(100_000) }).strict(),
+  ),
+  'tasksets.delete': channel<{ deleted: boolean }>()(z.object({ name: taskSetNameSchema }).strict()),
 } as const;
 
 export type Channels = typeof channels;
@@ -46,12 +85,13 @@ export type ChannelOutput<K extends ChannelName> =
 /** Events pushed from main to every connected UI, by name. */
 export interface EventMap {
   'docker.status': DockerStatus;
+  'import.progress': ImportProgress;
 }
 
 export type EventName = keyof EventMap;
 
 /** The list of event names, for transports that subscribe by allowlist. */
-export const eventNames: readonly EventName[] = ['docker.status'];
+export const eventNames: readonly EventName[] = ['docker.status', 'import.progress'];
 
 export function isChannelName(name: string): name is ChannelName {
   return Object.prototype.hasOwnProperty.call(channels, name);

@@ -7,6 +7,7 @@ import { createDockerClient, pingDocker, type Dockerode } from './docker/docker-
 import { EventBus } from './events';
 import { databasePath } from './paths';
 import { openDatabase, type Db } from './store/database';
+import { DatasetRepo } from './store/dataset-repo';
 import { SettingsStore } from './store/settings-store';
 
 export interface WorkbenchOptions {
@@ -22,6 +23,7 @@ export interface WorkbenchOptions {
 export class Workbench {
   readonly db: Db;
   readonly settings: SettingsStore;
+  readonly datasets: DatasetRepo;
   readonly events = new EventBus();
   readonly docker: Dockerode;
   private lastDockerStatus: DockerStatus | undefined;
@@ -29,6 +31,7 @@ export class Workbench {
   constructor(readonly options: WorkbenchOptions) {
     this.db = openDatabase(databasePath(options.dataDir), { nativeBinding: options.nativeBinding });
     this.settings = new SettingsStore(this.db);
+    this.datasets = new DatasetRepo(this.db);
     this.docker = options.docker ?? createDockerClient();
   }
 

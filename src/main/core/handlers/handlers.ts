@@ -3,6 +3,8 @@
  * handler, or a handler returning the wrong type, does not compile.
  */
 import type { ChannelName, ChannelOutput, ChannelParsedInput } from '../../../shared/contract';
+import { AppError } from '../../../shared/result';
+import { importDataset } from '../dataset/importer';
 import type { Workbench } from '../workbench';
 
 export type Handler<K extends ChannelName> = (
@@ -11,7 +13,15 @@ export type Handler<K extends ChannelName> = (
 
 export type Handlers = { [K in ChannelName]: Handler<K> };
 
-export function createHandlers(wb: Workbench): Handlers {
+/**
+ * What only some front doors can do, injected by the composition root: the window has a system
+ * file picker, serve mode and the CLI do not.
+ */
+export interface PlatformPorts {
+  pickFile?: (opts: { title: string; extensions: string[]; directory?: boolean }) => Promise<string | null>;
+}
+
+export function createHandlers(wb: Workbench, ports: PlatformPorts = {}): Handlers {
   return {
     'app.info': () => ({
       version: wb.options.version,
@@ -21,5 +31,17 @@ export function createHandlers(wb: Workbench): Handlers {
     'docker.status': () => wb.refreshDockerStatus(),
     'settings.get': () => wb.settings.get(),
     'settings.update': (patch) => wb.settings.update(patch),
+    'dialog.openFile': (opts) => {
+      if (!ports.pickFile) throw new AppError('unavailable', 'no file picker here (serve mode): give a path on the server or upload the file');
+      return ports.pickFile(opts);
+    },
+    'datasets.import': (input) =>
+      importDataset(wb.datasets, { ...input, onProgress: (progress) => wb.events.emit('import.progress', progress) }),
+    'datasets.list': () => wb.datasets.listDatasets(),
+    'tasks.list': (query) => wb.datasets.listTasks(query),
+    'tasks.get': ({ id }) => wb.datasets.getTask(id),
+    'tasksets.list': () => wb.datasets.listTaskSets(),
+    'tasksets.save': ({ name, taskIds }) => wb.datasets.saveTaskSet(name, taskIds),
+    'tasksets.delete': ({ name }) => ({ deleted: wb.datasets.deleteTaskSet(name) }),
   };
 }
