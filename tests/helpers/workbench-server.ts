@@ -17,7 +17,9 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(opts: { maxBodyBytes?: number; rendererDir?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: { maxBodyBytes?: number; maxUploadBytes?: number; rendererDir?: string } = {},
+): Promise<TestServer> {
   const { dir, cleanup } = makeTempDir('lancer-serve-');
   const wb = new Workbench({ dataDir: dir, version: 'test', transport: 'serve' });
   const server = await startServer({
@@ -25,6 +27,8 @@ export async function startTestServer(opts: { maxBodyBytes?: number; rendererDir
     events: wb.events,
     rendererDir: opts.rendererDir ?? path.join(repoRoot, 'out', 'renderer'),
     maxBodyBytes: opts.maxBodyBytes,
+    uploadDir: path.join(dir, 'uploads'),
+    maxUploadBytes: opts.maxUploadBytes,
   });
   return {
     wb,

@@ -3,6 +3,7 @@
  * event push, against the same handlers the window uses.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -20,7 +21,7 @@ function post(t: TestServer, channel: string, body: string, headers: Record<stri
 describe('serve mode', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ maxBodyBytes: 4096 });
+    t = await startTestServer({ maxBodyBytes: 4096, maxUploadBytes: 64 * 1024 });
   });
   afterAll(() => t.stop());
 
@@ -98,6 +99,35 @@ describe('serve mode', () => {
     const res = await fetch(`${t.base}/..%2f..%2fpackage.json`, { headers: { Authorization: `Bearer ${t.server.token}` } });
     const text = await res.text();
     expect(text).not.toContain('"lancer-workbench"');
+  });
+
+  it('stores an upload inside the upload folder under a safe name, and imports it', async () => {
+    const csv = readFileSync(path.join(repoRoot, 'tests/fixtures/tasks-current.csv'));
+    const res = await fetch(`${t.base}/api/upload?name=${encodeURIComponent('../../evil name.csv')}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${t.server.token}` },
+      body: csv,
+    });
+    expect(res.status).toBe(200);
+    const { value } = (await res.json()) as { value: { path: string } };
+    expect(path.dirname(value.path)).toBe(path.join(t.dataDir, 'uploads'));
+    expect(path.basename(value.path)).toMatch(/^[0-9a-f]{12}-evil_name\.csv$/);
+    const imported = await post(t, 'datasets.import', JSON.stringify({ input: { path: value.path, name: 'uploaded' } }));
+    expect(await imported.json()).toMatchObject({ ok: true, value: { datasetId: 'uploaded', taskCount: 6 } });
+  });
+
+  it('refuses an upload without the token or over the limit, keeping nothing', async () => {
+    const noToken = await fetch(`${t.base}/api/upload?name=a.csv`, { method: 'POST', body: 'x' });
+    expect(noToken.status).toBe(401);
+    const big = await fetch(`${t.base}/api/upload?name=big.csv`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${t.server.token}` },
+      body: Buffer.alloc(100 * 1024),
+    });
+    expect(big.status).toBe(413);
+    const uploads = path.join(t.dataDir, 'uploads');
+    const left = existsSync(uploads) ? readdirSync(uploads).filter((f) => f.endsWith('a.csv') || f.endsWith('big.csv')) : [];
+    expect(left).toEqual([]);
   });
 
   it('pushes events over the WebSocket to an authenticated client', async () => {

@@ -1,6 +1,7 @@
 /**
  * `lancer serve`: the UI over HTTP + WebSocket on 127.0.0.1, guarded by a token.
  */
+import path from 'node:path';
 import { Workbench } from '../../main/core/workbench';
 import { createHandlers } from '../../main/core/handlers/handlers';
 import { startServer } from '../../main/server/serve';
@@ -18,7 +19,13 @@ export async function serveCommand(ctx: CliContext, args: { port?: string }): Pr
   }
   const rendererDir = ensureRendererBuilt(ctx.root, ctx.progress);
   const wb = new Workbench({ dataDir: ctx.dataDir, version: ctx.version, transport: 'serve' });
-  const server = await startServer({ handlers: createHandlers(wb), events: wb.events, rendererDir, port });
+  const server = await startServer({
+    handlers: createHandlers(wb),
+    events: wb.events,
+    rendererDir,
+    port,
+    uploadDir: path.join(ctx.dataDir, 'uploads'),
+  });
   const stopWatching = wb.watchDocker();
   if (ctx.json) {
     process.stdout.write(JSON.stringify({ url: server.url, port: server.port, dataDir: ctx.dataDir }) + '\n');

@@ -8,7 +8,8 @@
  * checked so a web page cannot reach the server through DNS rebinding.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -30,6 +31,10 @@ export interface ServeOptions {
   token?: string;
   /** Largest accepted JSON body. */
   maxBodyBytes?: number;
+  /** Where `POST /api/upload` stores files (a CSV to import from a laptop's browser). */
+  uploadDir?: string;
+  /** Largest accepted upload. */
+  maxUploadBytes?: number;
 }
 
 export interface RunningServer {
@@ -140,6 +145,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       sendJson(res, status, envelope);
       return;
     }
+    if (url.pathname === '/api/upload') {
+      if (req.method !== 'POST') throw new HttpError(405, { code: 'invalid_input', message: 'use POST' });
+      const stored = await receiveUpload(req, url.searchParams.get('name') ?? '', options.uploadDir, options.maxUploadBytes ?? 2 * 1024 ** 3);
+      sendJson(res, 200, { ok: true, value: { path: stored } });
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new HttpError(405, { code: 'invalid_input', message: `${req.method ?? ''} is not allowed here` });
     }
@@ -242,6 +253,41 @@ async function readJsonBody(req: http.IncomingMessage, limit: number): Promise<{
     throw new HttpError(400, { code: 'invalid_input', message: 'body must be a JSON object like {"input": {...}}' });
   }
   return parsed as { input?: unknown };
+}
+
+/**
+ * Streams an uploaded file to `<uploadDir>/<random>-<name>`; the name is reduced to safe
+ * characters so it can never leave the folder. A body over the limit is cut off and removed.
+ */
+async function receiveUpload(req: http.IncomingMessage, name: string, dir: string | undefined, limit: number): Promise<string> {
+  if (!dir) throw new HttpError(404, { code: 'not_found', message: 'uploads are not enabled on this server' });
+  const safe = path.basename(name).replace(/[^\w.-]+/g, '_').replace(/^\.+/, '').slice(0, 100);
+  if (!safe) throw new HttpError(400, { code: 'invalid_input', message: 'upload needs ?name=<file name>' });
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) {
+    req.resume();
+    throw new HttpError(413, { code: 'invalid_input', message: `upload of ${declared} bytes exceeds the ${limit}-byte limit` });
+  }
+  mkdirSync(dir, { recursive: true });
+  const target = path.join(dir, `${randomBytes(6).toString('hex')}-${safe}`);
+  let size = 0;
+  try {
+    await pipeline(
+      req,
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          size += chunk.length;
+          if (size > limit) throw new HttpError(413, { code: 'invalid_input', message: `upload exceeds the ${limit}-byte limit` });
+          yield chunk;
+        }
+      },
+      createWriteStream(target, { flags: 'wx' }),
+    );
+  } catch (error) {
+    rmSync(target, { force: true });
+    throw error;
+  }
+  return target;
 }
 
 function serveStatic(root: string, pathname: string, res: http.ServerResponse): void {
