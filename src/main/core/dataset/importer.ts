@@ -52,11 +52,13 @@ export async function importDataset(repo: DatasetRepo, opts: ImportOptions): Pro
   progress('read', 1, 1);
 
   let records;
+  progress('parse', 0, 1);
   try {
-    records = await readCsvRecords(bytes, file, (done, total) => progress('parse', done, total));
+    records = readCsvRecords(bytes, file);
   } catch (error) {
     throw new AppError('invalid_input', (error as Error).message);
   }
+  progress('parse', 1, 1);
   const [headerRecord, ...dataRecords] = records;
   if (!headerRecord) throw new AppError('invalid_input', `${file}: the file is empty`);
   let header;

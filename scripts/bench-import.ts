@@ -1,0 +1,133 @@
+/**
+ * `npm run bench:import`: import time of a 1,488-row CSV (the Lite rows repeated with fresh
+ * ids) against Python's csv + ast.literal_eval on the same file, and the task browser's filter
+ * latency at 15,000 rows measured in Chromium. Goals: at most a quarter of Python's time;
+ * p95 under 16 ms per keystroke.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { importDataset } from '../src/main/core/dataset/importer';
+import { openDatabase } from '../src/main/core/store/database';
+import { DatasetRepo } from '../src/main/core/store/dataset-repo';
+import { Workbench } from '../src/main/core/workbench';
+import { createHandlers } from '../src/main/core/handlers/handlers';
+import { startServer } from '../src/main/server/serve';
+import { ensureRendererBuilt } from '../src/main/server/renderer-build';
+import { makeTempDir } from '../tests/helpers/temp-dir';
+
+const root = path.resolve(import.meta.dirname, '..');
+const lite = path.resolve(root, '../shared/data/swelancer/swelancer_tasks_lite.csv');
+const source = existsSync(lite) ? lite : path.join(root, 'tests/fixtures/tasks-legacy.csv');
+const { dir, cleanup } = makeTempDir('lancer-bench-import-');
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const ms = (n: number): string => `${n.toFixed(1)} ms`;
+
+/** Repeats the source rows with fresh question ids until there are `count` rows. */
+function repeatRows(count: number): string {
+  const [header, ...rows] = parse(readFileSync(source), { bom: true, relax_column_count: true }) as string[][];
+  const idCol = header!.indexOf('question_id');
+  const out: string[][] = [header!];
+  for (let i = 0; out.length <= count; i++) {
+    const row = [...rows[i % rows.length]!];
+    row[idCol] = `${row[idCol]}-r${Math.floor(i / rows.length)}`;
+    out.push(row);
+  }
+  return stringify(out);
+}
+
+async function timeImport(file: string, runs: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const db = openDatabase(path.join(dir, `import-${i}.db`));
+    const started = performance.now();
+    await importDataset(new DatasetRepo(db), { path: file });
+    times.push(performance.now() - started);
+    db.close();
+  }
+  return median(times);
+}
+
+function timePython(file: string, runs: number): number | null {
+  const py = spawnSync('python3', ['--version']);
+  if (py.status !== 0) return null;
+  const code = `
+import ast, csv, sys, time
+csv.field_size_limit(sys.maxsize)
+times = []
+for _ in range(${runs}):
+    t = time.perf_counter()
+    with open(sys.argv[1], newline='', encoding='utf-8-sig') as f:
+        for row in csv.DictReader(f):
+            for col in ('manager_data', 'acceptable_folders', 'prompt'):
+                v = row.get(col)
+                if v:
+                    ast.literal_eval(v)
+    times.append((time.perf_counter() - t) * 1000)
+times.sort()
+print(times[len(times) // 2])
+`;
+  const r = spawnSync('python3', ['-c', code, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
+  return Number(r.stdout.trim());
+}
+
+/** A 15,000-row current-schema CSV with real titles and descriptions from the source rows. */
+function browserDataset(count: number): string {
+  const [header, ...rows] = parse(readFileSync(source), { bom: true, relax_column_count: true }) as string[][];
+  const col = (name: string): number => header!.indexOf(name);
+  const out = [['question_id', 'variant', 'price', 'price_limit', 'manager_data', 'manager_commit', 'acceptable_folders', 'cwd', 'set', 'title', 'description', 'proposals']];
+  for (let i = 0; i < count; i++) {
+    const r = rows[i % rows.length]!;
+    const prompt = r[col('prompt')] ?? '';
+    const text = prompt.slice(0, 3000).replace(/\\n/g, '\n');
+    const title = (text.split('following issue:')[1] ?? text).trim().split('\n')[0]?.slice(0, 200) || `Task ${i}`;
+    out.push([`${9000 + i}`, 'ic_swe', r[col('price')] ?? '1000.0', '2000000', '', '', `['${9000 + i}']`, '/app/expensify', i % 3 ? 'diamond' : 'nondiamond', title, text, '']);
+  }
+  return stringify(out);
+}
+
+async function main(): Promise<void> {
+  console.log(`Source rows: ${source}`);
+  const file = path.join(dir, 'tasks-1488.csv');
+  writeFileSync(file, repeatRows(1488));
+  console.log(`1,488-row CSV: ${(statSync(file).size / 1e6).toFixed(1)} MB`);
+  const ours = await timeImport(file, 3);
+  const python = timePython(file, 3);
+  console.log(`import (parse + validate + store), median of 3: ${ms(ours)}`);
+  if (python === null) console.log('python3 not found: no comparison');
+  else {
+    console.log(`python3 csv + ast.literal_eval (parse only), median of 3: ${ms(python)}`);
+    console.log(`ratio ours/python: ${(ours / python).toFixed(2)} (goal: at most 0.25)`);
+  }
+
+  const benchFilter = path.join(root, 'scripts', 'bench-filter-latency.ts');
+  if (!existsSync('/usr/bin/chromium') || !existsSync(benchFilter)) {
+    console.log('filter latency: skipped (needs /usr/bin/chromium and the task browser)');
+    return;
+  }
+  const big = path.join(dir, 'tasks-15000.csv');
+  writeFileSync(big, browserDataset(15_000));
+  const wb = new Workbench({ dataDir: path.join(dir, 'ui'), version: 'bench', transport: 'serve' });
+  await importDataset(wb.datasets, { path: big, name: 'bench-15000' });
+  const server = await startServer({ handlers: createHandlers(wb), events: wb.events, rendererDir: ensureRendererBuilt(root, console.log) });
+  try {
+    const { measureFilterLatency } = (await import(benchFilter)) as {
+      measureFilterLatency(o: { url: string; keystrokes: string }): Promise<{ samples: number[]; p50: number; p95: number }>;
+    };
+    const result = await measureFilterLatency({ url: server.url, keystrokes: 'expensify report workspace' });
+    console.log(`filter latency at 15,000 rows over ${result.samples.length} keystrokes: p50 ${ms(result.p50)}, p95 ${ms(result.p95)} (goal: p95 under 16 ms)`);
+  } finally {
+    await server.close();
+    wb.close();
+  }
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(cleanup);
