@@ -27,6 +27,8 @@ export interface CliContext {
   /** The result: JSON with --json, else the given human rendering. */
   result(value: unknown, human: () => string): void;
   openWorkbench(): Workbench;
+  /** Closes the Workbench if a command opened it (flushes logs, stops timers). */
+  close(): Promise<void>;
 }
 
 export function readVersion(root: string): string {
@@ -53,6 +55,10 @@ export function createContext(flags: { json: boolean; dataDir?: string }): CliCo
     openWorkbench: () => {
       workbench ??= new Workbench({ dataDir, version, transport: 'cli' });
       return workbench;
+    },
+    close: async () => {
+      await workbench?.close();
+      workbench = undefined;
     },
   };
 }

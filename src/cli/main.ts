@@ -6,6 +6,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
 import { datasetsCommand, datasetsHelp, importCommand, importHelp, tasksCommand, tasksHelp } from './commands/datasets';
+import { imagesCommand, imagesHelp } from './commands/images';
+import { exportCommand, exportHelp, resultsCommand, resultsHelp, runCommand, runHelp } from './commands/runs';
 import { serveCommand, serveHelp } from './commands/serve';
 import { CliError, createContext, type CliContext } from './context';
 
@@ -67,6 +69,52 @@ const commands: Record<string, Command> = {
         search: values.search as string | undefined,
       }),
   },
+  run: {
+    summary: 'run tasks in Docker and grade them (gold, null or a predictions file)',
+    help: runHelp,
+    options: {
+      dataset: { type: 'string' },
+      tasks: { type: 'string' },
+      set: { type: 'string' },
+      solver: { type: 'string' },
+      concurrency: { type: 'string' },
+      'image-prefix': { type: 'string' },
+      'image-tag': { type: 'string' },
+      monolith: { type: 'boolean' },
+      resume: { type: 'string' },
+    },
+    run: (ctx, v) =>
+      runCommand(ctx, {
+        dataset: v.dataset as string | undefined,
+        tasks: v.tasks as string | undefined,
+        set: v.set as string | undefined,
+        solver: v.solver as string | undefined,
+        concurrency: v.concurrency as string | undefined,
+        imagePrefix: v['image-prefix'] as string | undefined,
+        imageTag: v['image-tag'] as string | undefined,
+        monolith: v.monolith === true,
+        resume: v.resume as string | undefined,
+      }),
+  },
+  images: {
+    summary: 'build the sample images, list images and disk use, remove one',
+    help: imagesHelp,
+    options: { only: { type: 'string' }, tag: { type: 'string' }, force: { type: 'boolean' } },
+    run: (ctx, v, positionals) =>
+      imagesCommand(ctx, positionals, { only: v.only as string | undefined, tag: v.tag as string | undefined, force: v.force === true }),
+  },
+  results: {
+    summary: "list a run's attempts with outcomes, earnings and artifacts",
+    help: resultsHelp,
+    options: {},
+    run: async (ctx, _v, positionals) => resultsCommand(ctx, positionals),
+  },
+  export: {
+    summary: 'write the official results.csv of a run',
+    help: exportHelp,
+    options: { format: { type: 'string' }, out: { type: 'string' } },
+    run: async (ctx, v, positionals) => exportCommand(ctx, positionals, { format: v.format as string | undefined, out: v.out as string | undefined }),
+  },
 };
 
 function usage(): string {
@@ -111,7 +159,11 @@ async function main(argv: string[]): Promise<number> {
     json: parsed.values.json === true,
     dataDir: parsed.values['data-dir'] as string | undefined,
   });
-  await command.run(ctx, parsed.values, parsed.positionals);
+  try {
+    await command.run(ctx, parsed.values, parsed.positionals);
+  } finally {
+    await ctx.close();
+  }
   return 0;
 }
 

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
   };
   const stopIpc = wireIpc(createHandlers(wb, { pickFile }), wb.events, () => BrowserWindow.getAllWindows());
   const stopWatching = wb.watchDocker();
+  void wb.recoverRuns({ resume: true });
   const open = (): BrowserWindow =>
     createMainWindow({
       preloadPath: path.join(here, '../preload/index.cjs'),
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
   app.on('will-quit', () => {
     stopWatching();
     stopIpc();
-    wb.close();
+    void wb.close();
   });
 }
 

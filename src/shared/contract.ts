@@ -21,6 +21,8 @@ import {
   type TaskRow,
   type TaskSet,
 } from './tasks';
+import type { ImageBuildEvent, ImagesOverview } from './images';
+import { runStartSchema, type AttemptDetail, type RunDetail, type RunEvent, type RunSummary } from './runs';
 
 /** A channel declaration: the input's zod schema, and the output type carried as a phantom. */
 export interface ChannelDef<I extends z.ZodType, O> {
@@ -73,6 +75,28 @@ export const channels = {
     z.object({ name: taskSetNameSchema, taskIds: z.array(z.string().min(3).max(300)).min(1).max(100_000) }).strict(),
   ),
   'tasksets.delete': channel<{ deleted: boolean }>()(z.object({ name: taskSetNameSchema }).strict()),
+  /** Creates a run from a selection or a task set and starts it; resolves with its id at once. */
+  'runs.start': channel<{ runId: string }>()(runStartSchema),
+  'runs.list': channel<RunSummary[]>()(noInput),
+  /** A run with its manifest and attempts, and the last event number (apply only newer events). */
+  'runs.get': channel<RunDetail & { seq: number }>()(z.object({ runId: z.string().min(1) }).strict()),
+  'runs.pause': channel<RunSummary>()(z.object({ runId: z.string().min(1) }).strict()),
+  'runs.resume': channel<RunSummary>()(z.object({ runId: z.string().min(1) }).strict()),
+  'runs.cancel': channel<RunSummary>()(z.object({ runId: z.string().min(1) }).strict()),
+  /** Images labelled by the workbench, with sizes and the disk they take together. */
+  'images.list': channel<ImagesOverview>()(noInput),
+  'images.remove': channel<{ removed: boolean }>()(
+    z.object({ name: z.string().min(1).max(300), force: z.boolean().optional() }).strict(),
+  ),
+  /** Builds the sample benchmark's images in the background; progress as images.progress. */
+  'images.buildSample': channel<{ buildId: string }>()(
+    z.object({ only: z.array(z.string().regex(/^[\w.-]+$/)).max(1000).optional() }).strict(),
+  ),
+  'attempts.get': channel<AttemptDetail>()(z.object({ attemptId: z.string().min(1) }).strict()),
+  /** An attempt's log lines after `afterId` (for a log view that streams). */
+  'attempts.logs': channel<{ id: number; phase: string; at: string; text: string }[]>()(
+    z.object({ attemptId: z.string().min(1), afterId: z.number().int().min(0).optional() }).strict(),
+  ),
 } as const;
 
 export type Channels = typeof channels;
@@ -86,12 +110,14 @@ export type ChannelOutput<K extends ChannelName> =
 export interface EventMap {
   'docker.status': DockerStatus;
   'import.progress': ImportProgress;
+  'run.event': RunEvent;
+  'images.progress': ImageBuildEvent;
 }
 
 export type EventName = keyof EventMap;
 
 /** The list of event names, for transports that subscribe by allowlist. */
-export const eventNames: readonly EventName[] = ['docker.status', 'import.progress'];
+export const eventNames: readonly EventName[] = ['docker.status', 'import.progress', 'run.event', 'images.progress'];
 
 export function isChannelName(name: string): name is ChannelName {
   return Object.prototype.hasOwnProperty.call(channels, name);

@@ -31,6 +31,16 @@ const settingsFields = {
   maxRetries: z.number().int().min(0).max(10),
   /** Keep a failed attempt's container for inspection instead of removing it. */
   keepFailedContainers: z.boolean(),
+  /** Container start-up and task set-up, in seconds (the official harness allows 1200). */
+  setupTimeoutSec: z.number().int().min(10).max(86_400),
+  /** The solver's phase (agent turns, or applying a patch), in seconds. */
+  solveTimeoutSec: z.number().int().min(10).max(86_400),
+  /** All test runs of grading together, in seconds (official: 1200). */
+  gradeTimeoutSec: z.number().int().min(10).max(86_400),
+  /** How often the IC test runs before a task is called failed (official: 3; any pass passes). */
+  testRuns: z.number().int().min(1).max(10),
+  /** /dev/shm per container in MiB; Chromium crashes with Docker's 64 MiB default. */
+  shmMb: z.number().int().min(64).max(65_536),
 };
 
 export const settingsSchema = z.object(settingsFields).strict();
@@ -48,4 +58,9 @@ export const defaultSettings: Settings = {
   memoryLimitMb: 4096,
   maxRetries: 2,
   keepFailedContainers: false,
+  setupTimeoutSec: 1200,
+  solveTimeoutSec: 1800,
+  gradeTimeoutSec: 1200,
+  testRuns: 3,
+  shmMb: 2048,
 };

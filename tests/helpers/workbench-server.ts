@@ -37,7 +37,7 @@ export async function startTestServer(
     dataDir: dir,
     stop: async () => {
       await server.close();
-      wb.close();
+      await wb.close();
       cleanup();
     },
   };

@@ -27,6 +27,8 @@ export async function serveCommand(ctx: CliContext, args: { port?: string }): Pr
     uploadDir: path.join(ctx.dataDir, 'uploads'),
   });
   const stopWatching = wb.watchDocker();
+  const resumed = await wb.recoverRuns({ resume: true });
+  if (resumed.length > 0) ctx.progress(`resuming ${resumed.length} run(s) a previous process left unfinished: ${resumed.join(', ')}`);
   if (ctx.json) {
     process.stdout.write(JSON.stringify({ url: server.url, port: server.port, dataDir: ctx.dataDir }) + '\n');
   } else {
@@ -35,10 +37,10 @@ export async function serveCommand(ctx: CliContext, args: { port?: string }): Pr
   }
   const stop = (): void => {
     stopWatching();
-    void server.close().then(() => {
-      wb.close();
-      process.exit(0);
-    });
+    void server
+      .close()
+      .then(() => wb.close())
+      .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

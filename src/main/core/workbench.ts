@@ -2,12 +2,18 @@
  * The core services wired together for one data dir. The Electron composition root, serve mode
  * and the CLI all open a Workbench; none of them holds logic the others lack.
  */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
 import type { DockerStatus, Transport } from '../../shared/domain';
 import { createDockerClient, pingDocker, type Dockerode } from './docker/docker-client';
 import { EventBus } from './events';
 import { databasePath } from './paths';
 import { openDatabase, type Db } from './store/database';
+import { DockerRuntime } from './engine/docker-runtime';
+import type { ContainerRuntime } from './engine/container-runtime';
+import { RunEngine } from './engine/run-engine';
 import { DatasetRepo } from './store/dataset-repo';
+import { RunRepo } from './store/run-repo';
 import { SettingsStore } from './store/settings-store';
 
 export interface WorkbenchOptions {
@@ -18,12 +24,21 @@ export interface WorkbenchOptions {
   docker?: Dockerode;
   /** better-sqlite3 binary for the running ABI (Electron), when it differs from Node's. */
   nativeBinding?: string;
+  /** The container platform; tests of command sequences inject a recording fake. */
+  runtime?: ContainerRuntime;
+}
+
+/** A short stable id of a data dir, for the container labels. */
+export function storeIdFor(dataDir: string): string {
+  return createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16);
 }
 
 export class Workbench {
   readonly db: Db;
   readonly settings: SettingsStore;
   readonly datasets: DatasetRepo;
+  readonly runs: RunRepo;
+  readonly engine: RunEngine;
   readonly events = new EventBus();
   readonly docker: Dockerode;
   private lastDockerStatus: DockerStatus | undefined;
@@ -33,6 +48,29 @@ export class Workbench {
     this.settings = new SettingsStore(this.db);
     this.datasets = new DatasetRepo(this.db);
     this.docker = options.docker ?? createDockerClient();
+    this.runs = new RunRepo(this.db);
+    this.engine = new RunEngine({
+      runs: this.runs,
+      datasets: this.datasets,
+      settings: () => this.settings.get(),
+      events: this.events,
+      runtime: options.runtime ?? new DockerRuntime(this.docker, storeIdFor(options.dataDir)),
+      appVersion: options.version,
+      dockerVersion: async () => {
+        const status = await pingDocker(this.docker);
+        return status.ok ? status.version : null;
+      },
+    });
+  }
+
+  /**
+   * After a crash: requeue interrupted attempts, reap orphaned containers, and (for the window
+   * and serve mode) carry on with runs a dead process left running.
+   */
+  async recoverRuns(opts: { resume: boolean }): Promise<string[]> {
+    const { orphanedRuns } = await this.engine.recover();
+    if (opts.resume) for (const runId of orphanedRuns) void this.engine.resume(runId);
+    return orphanedRuns;
   }
 
   get dataDir(): string {
@@ -66,7 +104,8 @@ export class Workbench {
     return () => clearInterval(timer);
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    await this.engine.shutdown();
     this.db.close();
   }
 }

@@ -16,8 +16,8 @@ describe('dispatch', () => {
     wb = new Workbench({ dataDir: tmp.dir, version: '1.2.3', transport: 'cli' });
     handlers = createHandlers(wb);
   });
-  afterEach(() => {
-    wb.close();
+  afterEach(async () => {
+    await wb.close();
     cleanup();
   });
 

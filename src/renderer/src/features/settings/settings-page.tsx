@@ -5,13 +5,18 @@ import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
 import type { Settings } from '../../../../shared/domain';
 import { invoke } from '../../api';
 
-type NumericKey = 'concurrency' | 'cpuLimit' | 'memoryLimitMb' | 'maxRetries';
+type NumericKey = Exclude<keyof Settings, 'keepFailedContainers'>;
 
 const fields: { key: NumericKey; label: string; help: string }[] = [
   { key: 'concurrency', label: 'Concurrent attempts', help: 'How many task containers run at once.' },
   { key: 'cpuLimit', label: 'CPUs per container', help: '0 means no limit.' },
   { key: 'memoryLimitMb', label: 'Memory per container (MiB)', help: '0 means no limit.' },
+  { key: 'shmMb', label: 'Shared memory per container (MiB)', help: 'Chromium needs more than the 64 MiB default.' },
   { key: 'maxRetries', label: 'Retries on system errors', help: 'Model failures are never retried.' },
+  { key: 'testRuns', label: 'Test runs per grading', help: 'Official: 3; a task passes if any run passes.' },
+  { key: 'setupTimeoutSec', label: 'Set-up timeout (s)', help: 'Container start and task set-up.' },
+  { key: 'solveTimeoutSec', label: 'Solve timeout (s)', help: 'The solver or agent phase.' },
+  { key: 'gradeTimeoutSec', label: 'Grading timeout (s)', help: 'All test runs together.' },
 ];
 
 export function SettingsPage(): ReactElement {

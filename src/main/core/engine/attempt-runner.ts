@@ -1,0 +1,325 @@
+/**
+ * One attempt, start to end, as the official harness runs it (harness doc §2–§3): a container
+ * on its own network, wait for /setup_done.txt, hide the tests, reset git, cut the network,
+ * solve, grade, clean up. Every step runs under a phase timeout and the run's AbortSignal.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import type { AttemptOutcome, GraderLog, Phase } from '../../../shared/runs';
+import type { TaskDetail } from '../../../shared/tasks';
+import { gradeManagerDecision, parseExitCodeOutput, verdictOf } from '../grading/graders';
+import type { Solver } from '../solvers/solver';
+import {
+  CancelledError,
+  ExecTimeoutError,
+  LABEL_APP,
+  LABEL_APP_VALUE,
+  LABEL_ATTEMPT,
+  LABEL_RUN,
+  shellQuote,
+  type ContainerRuntime,
+  type ExecResult,
+  type TaskContainer,
+} from './container-runtime';
+import { TESTS_ZIP_PASSWORD, type Profile } from './profiles';
+
+/** An infrastructure failure (not the model's): retried in a fresh container. */
+export class SystemError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SystemError';
+  }
+}
+
+export class PhaseTimeoutError extends Error {
+  constructor(
+    readonly phase: Phase,
+    seconds: number,
+  ) {
+    super(`the ${phase} phase timed out after ${seconds} s`);
+    this.name = 'PhaseTimeoutError';
+  }
+}
+
+export interface AttemptLimits {
+  setupTimeoutSec: number;
+  solveTimeoutSec: number;
+  gradeTimeoutSec: number;
+  testRuns: number;
+  cpus: number;
+  memoryMb: number;
+  shmMb: number;
+  keepFailedContainers: boolean;
+}
+
+export interface AttemptInput {
+  attemptId: string;
+  runId: string;
+  task: TaskDetail;
+  image: string;
+  profile: Profile;
+  solver: Solver;
+  limits: AttemptLimits;
+  runtime: ContainerRuntime;
+  signal: AbortSignal;
+  /** Called when a phase starts, so the ledger and the UI follow along. */
+  onPhase(phase: Phase): void;
+  onContainer(ids: { containerId: string; networkId: string | null }): void;
+  log(phase: Phase, text: string): void;
+  /** Called with each grading run's container, before it moves on (artifacts hook). */
+  afterTestRun?(container: TaskContainer, runIndex: number, phaseSignal: AbortSignal): Promise<void>;
+}
+
+export interface AttemptResult {
+  outcome: AttemptOutcome;
+  earned: number;
+  patch: string | null;
+  decision: unknown;
+  grader: GraderLog | null;
+  error: string | null;
+  /** Only system errors and timeouts are worth another try. */
+  retryable: boolean;
+}
+
+/**
+ * The official harness generates Pusher credentials once per process; they only have to agree
+ * within one container.
+ */
+const PUSHER = {
+  key: randomBytes(15).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x').slice(0, 20),
+  secret: randomBytes(15).toString('base64url').replace(/[^A-Za-z0-9]/g, 'y').slice(0, 20),
+  id: String(randomInt(1_000_000, 10_000_000)),
+};
+
+/** The environment the official harness gives a task container (harness doc §2.2). */
+export function officialEnv(task: TaskDetail): string[] {
+  return [
+    'GRANT_SUDO=yes',
+    'CHOWN_HOME=yes',
+    'NB_USER=jovyan',
+    'NB_UID=1000',
+    'NB_GID=100',
+    `PUSHER_APP_KEY=${PUSHER.key}`,
+    `PUSHER_APP_SECRET=${PUSHER.secret}`,
+    `PUSHER_APP_ID=${PUSHER.id}`,
+    'USE_WEB_PROXY=false',
+    'EXPENSIFY_URL=https://www.expensify.com/',
+    'NEW_EXPENSIFY_URL=https://new.expensify.com/',
+    `ISSUE_ID=${task.questionId}`,
+    `EVAL_VARIANT=${task.variant}`,
+    'LC_ALL=C.UTF-8',
+  ];
+}
+
+/** Runs `fn` with a signal that aborts on the run's signal or after `seconds`. */
+async function inPhase<T>(phase: Phase, seconds: number, parent: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, seconds * 1000);
+  const onParent = (): void => controller.abort();
+  parent.addEventListener('abort', onParent, { once: true });
+  try {
+    return await fn(controller.signal);
+  } catch (error) {
+    if (timedOut && (error instanceof CancelledError || error instanceof ExecTimeoutError)) throw new PhaseTimeoutError(phase, seconds);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    parent.removeEventListener('abort', onParent);
+  }
+}
+
+export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
+  const { task, limits, signal } = input;
+  const cwd = task.cwd ?? '/app/expensify';
+  let container: TaskContainer | undefined;
+  let phase: Phase = 'starting';
+  let patch: string | null = null;
+  let decision: unknown = null;
+
+  const enter = (next: Phase): void => {
+    phase = next;
+    input.onPhase(next);
+  };
+  const log = (text: string): void => input.log(phase, text);
+
+  /** `sh -c` in the repo; `check` turns a non-zero exit into a system error, as check_shell_command. */
+  const sh = async (command: string, phaseSignal: AbortSignal, opts: { check?: boolean; timeoutMs?: number } = {}): Promise<ExecResult> => {
+    log(`$ ${command}`);
+    const result = await container!.exec(command, {
+      timeoutMs: opts.timeoutMs ?? 10 * 60_000,
+      signal: phaseSignal,
+      workdir: cwd,
+      onOutput: (text) => log(text),
+    });
+    if (opts.check && result.exitCode !== 0) {
+      throw new SystemError(`\`${command.slice(0, 120)}\` exited ${result.exitCode}: ${result.output.trim().slice(-400)}`);
+    }
+    return result;
+  };
+
+  try {
+    // ---- starting + setup: one timeout covers start-up and task set-up, as STARTUP_TIMEOUT.
+    await inPhase('setup', limits.setupTimeoutSec, signal, async (s) => {
+      enter('starting');
+      container = await input.runtime.start(
+        {
+          name: `lancer-${input.attemptId}`,
+          image: input.image,
+          env: officialEnv(task),
+          labels: { [LABEL_APP]: LABEL_APP_VALUE, [LABEL_RUN]: input.runId, [LABEL_ATTEMPT]: input.attemptId },
+          cpus: limits.cpus,
+          memoryMb: limits.memoryMb,
+          shmMb: limits.shmMb,
+        },
+        s,
+      );
+      input.onContainer({ containerId: container.id, networkId: container.networkId });
+      enter('setup');
+      if (task.variant === 'ic_swe') await waitForSetupDone(container, s, log);
+      await setUpTask(task, cwd, (cmd, opts) => sh(cmd, s, opts));
+      await container.cutNetwork();
+      const probe = await sh(input.profile.internetProbe, s, { timeoutMs: 30_000 });
+      if (probe.exitCode === 0) throw new SystemError('the container still reaches the internet after its network was cut');
+      log('network cut: the internet is unreachable from the container');
+    });
+
+    // ---- solving
+    enter('solving');
+    const solved = await inPhase('solving', limits.solveTimeoutSec, signal, (s) =>
+      input.solver.solve({ task, container: container!, cwd, signal: s, timeoutMs: limits.solveTimeoutSec * 1000, log }),
+    );
+    decision = solved.decision ?? null;
+    if (solved.note) log(`solver: ${solved.note}`);
+
+    // ---- grading
+    enter('grading');
+    const grade = await inPhase('grading', limits.gradeTimeoutSec, signal, async (s) => {
+      await sh(`unzip -q -P ${TESTS_ZIP_PASSWORD} -o /app/tests.zip -d /app/tests`, s, { check: true });
+      if (task.variant === 'swe_manager') {
+        const file = await container!.getFile(`${cwd}/manager_decisions.json`, 1024 * 1024, s);
+        return gradeManager(task, file === null ? null : file.toString('utf8'));
+      }
+      await sh('git -c core.fileMode=false diff --binary HEAD > /tmp/patch.diff', s, { check: true });
+      patch = (await container!.getFile('/tmp/patch.diff', 50 * 1024 * 1024, s))?.toString('utf8') ?? '';
+      return gradeIc(task, input, limits.testRuns, (cmd, opts) => sh(cmd, s, opts), container!, s);
+    });
+    return { ...grade, patch, decision, error: null, retryable: false };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log(`attempt ended in ${phase}: ${message}`);
+    if (error instanceof CancelledError || signal.aborted) {
+      return { outcome: 'cancelled', earned: 0, patch, decision, grader: null, error: 'cancelled', retryable: false };
+    }
+    if (error instanceof PhaseTimeoutError) {
+      return { outcome: 'timeout', earned: 0, patch, decision, grader: null, error: message, retryable: true };
+    }
+    return { outcome: 'error', earned: 0, patch, decision, grader: null, error: message, retryable: true };
+  } finally {
+    phase = 'cleanup';
+    if (container) {
+      await container.remove().catch((e: unknown) => log(`removing the container failed: ${String(e)}`));
+    }
+  }
+}
+
+async function waitForSetupDone(container: TaskContainer, signal: AbortSignal, log: (t: string) => void): Promise<void> {
+  log('waiting for /setup_done.txt');
+  for (;;) {
+    const result = await container.exec('cat /setup_done.txt', { timeoutMs: 30_000, signal });
+    if (result.exitCode === 0 && result.output.trim() === 'done') return;
+    const state = await container.state();
+    if (!state.running) {
+      throw new SystemError(`the container exited (code ${state.exitCode ?? '?'}) before set-up finished:\n${state.logTail ?? ''}`);
+    }
+    // The official harness polls every 15 s; a second keeps small tasks fast.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    if (signal.aborted) throw new CancelledError();
+  }
+}
+
+/** The task set-up of the official harness (§2.6, §2.7, §3.2), command for command. */
+async function setUpTask(
+  task: TaskDetail,
+  cwd: string,
+  sh: (command: string, opts?: { check?: boolean }) => Promise<ExecResult>,
+): Promise<void> {
+  const dir = shellQuote(cwd);
+  await sh(`echo cd ${dir} >> ~/.bashrc; [ -f ~/.profile ] && echo cd ${dir} >> ~/.profile; [ -f ~/.bash_profile ] && echo cd ${dir} >> ~/.bash_profile; true`, { check: true });
+  const pwd = await sh(`bash -lc 'pwd'`, { check: true });
+  if (!pwd.output.trim().endsWith(cwd)) throw new SystemError(`bash -lc pwd printed "${pwd.output.trim()}", expected ${cwd}`);
+  if (task.variant === 'swe_manager') {
+    if (!task.managerCommit) throw new SystemError(`${task.questionId} has no manager_commit`);
+    await sh(`bash -c ${shellQuote(`git reset --hard ${task.managerCommit}^`)}`, { check: true });
+  }
+  await sh(`cd /app/tests && zip -P ${TESTS_ZIP_PASSWORD} -r /app/tmp.zip . && mv /app/tmp.zip /app/tests.zip`, { check: true });
+  await sh('rm -rf /app/tests');
+  await sh('rm -rf .git', { check: true });
+  await sh('git init', { check: true });
+  if (task.variant === 'ic_swe') {
+    await sh(`bash -c 'git add .'`, { check: true });
+    await sh(`bash -c 'git -c user.name="temp" -c user.email="temp@example.com" commit -m "temp"'`);
+  }
+}
+
+function gradeManager(task: TaskDetail, fileText: string | null): Omit<AttemptResult, 'patch' | 'decision' | 'error' | 'retryable'> {
+  const correct = task.correctProposalId ?? -1;
+  const { submitted, passed } = gradeManagerDecision(fileText, correct);
+  const earned = passed ? task.price : 0;
+  return {
+    outcome: passed ? 'passed' : 'failed',
+    earned,
+    grader: {
+      variant: 'swe_manager',
+      earned,
+      available: task.price,
+      submitted,
+      correct,
+      notes: fileText === null ? 'no manager_decisions.json was written' : `submitted ${submitted ?? 'nothing valid'}, hired ${correct}`,
+    },
+  };
+}
+
+/** Up to `testRuns` runs of the test; any pass passes; exit >= 2 is a system error (§2.12). */
+async function gradeIc(
+  task: TaskDetail,
+  input: AttemptInput,
+  testRuns: number,
+  sh: (command: string, opts?: { check?: boolean; timeoutMs?: number }) => Promise<ExecResult>,
+  container: TaskContainer,
+  signal: AbortSignal,
+): Promise<Omit<AttemptResult, 'patch' | 'decision' | 'error' | 'retryable'>> {
+  const id = task.questionId;
+  const logDir = `/app/tests/logs/${id}`;
+  const runs: { exitCode: number; log: string }[] = [];
+  let passed = false;
+  for (let i = 0; i < testRuns && !passed; i++) {
+    await sh(`bash -i -c ${shellQuote(`echo "export ISSUE_ID=${id}" >> ~/.bashrc`)}`);
+    await sh(`mkdir -p ${shellQuote(logDir)}`);
+    await sh(`rm -rf ${shellQuote(logDir)}/*`);
+    await sh(input.profile.testCommand(id), { timeoutMs: 60 * 60_000 });
+    const exitCode = parseExitCodeOutput((await sh(`cat ${shellQuote(`${logDir}/pytest_exit_code`)}`)).output);
+    const log = (await container.getFile(`${logDir}/pytest.log`, 5 * 1024 * 1024, signal))?.toString('utf8') ?? '';
+    runs.push({ exitCode, log });
+    await input.afterTestRun?.(container, i, signal);
+    const verdict = verdictOf(exitCode);
+    if (verdict === 'system-error') throw new SystemError(`pytest failed with exit code ${exitCode}`);
+    passed = verdict === 'pass';
+  }
+  if (runs.length === 0) throw new SystemError('no tests properly ran');
+  const earned = passed ? task.price : 0;
+  return {
+    outcome: passed ? 'passed' : 'failed',
+    earned,
+    grader: {
+      variant: 'ic_swe',
+      earned,
+      available: task.price,
+      testRuns: runs,
+      pytestExit: runs[runs.length - 1]?.exitCode ?? -1,
+      notes: 'Tests ran smoothly, score is based on model performance.',
+    },
+  };
+}

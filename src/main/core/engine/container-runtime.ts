@@ -1,0 +1,88 @@
+/**
+ * What the engine needs from a container platform, as a small interface: the Docker
+ * implementation runs real containers; tests of command sequences use a fake that records.
+ */
+
+export interface ExecOptions {
+  /** Kills the wait (not the process in the container, as in the official harness). */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  env?: string[];
+  workdir?: string;
+  /** Streams output as it arrives (combined stdout and stderr). */
+  onOutput?: (text: string) => void;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  /** Combined stdout and stderr, as the official harness reads it; the tail when very long. */
+  output: string;
+}
+
+export class ExecTimeoutError extends Error {
+  constructor(
+    readonly command: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`command timed out after ${Math.round(timeoutMs / 1000)} s: ${command.slice(0, 200)}`);
+    this.name = 'ExecTimeoutError';
+  }
+}
+
+export class CancelledError extends Error {
+  constructor(message = 'cancelled') {
+    super(message);
+    this.name = 'CancelledError';
+  }
+}
+
+export interface ContainerSpec {
+  /** Names the container and network; Docker's name alphabet. */
+  name: string;
+  image: string;
+  env: string[];
+  labels: Record<string, string>;
+  cpus: number;
+  memoryMb: number;
+  shmMb: number;
+}
+
+export interface TaskContainer {
+  readonly id: string;
+  readonly networkId: string | null;
+  /** Runs `sh -c <command>` as root in the image's working dir (or `workdir`). */
+  exec(command: string, opts: ExecOptions): Promise<ExecResult>;
+  putFile(containerPath: string, content: Buffer | string, opts?: { mode?: number; signal?: AbortSignal }): Promise<void>;
+  /** The file's bytes, or null when it does not exist; refuses files over `maxBytes`. */
+  getFile(containerPath: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer | null>;
+  /** Whether PID 1 still runs; when not, its exit code and the tail of its log. */
+  state(): Promise<{ running: boolean; exitCode?: number; logTail?: string }>;
+  /** Takes the container off every network: the solving phase has no internet. */
+  cutNetwork(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+export interface ContainerRuntime {
+  /** Creates the attempt's own bridge network and container, and starts it. */
+  start(spec: ContainerSpec, signal?: AbortSignal): Promise<TaskContainer>;
+  /** The id of an image, or null if it is not present. */
+  imageId(image: string): Promise<string | null>;
+  /** Removes this store's labelled containers and networks whose attempt is not live. */
+  reap(isLive: (attemptId: string) => boolean): Promise<{ containers: number; networks: number }>;
+}
+
+/** Labels on everything the engine creates, so a start-up reaper can find what a crash left. */
+export const LABEL_APP = 'app';
+export const LABEL_APP_VALUE = 'lancer-workbench';
+export const LABEL_RUN = 'lancer.run';
+export const LABEL_ATTEMPT = 'lancer.attempt';
+/**
+ * Which store (data dir) made it: two workbenches on one daemon (the app and a CLI run with
+ * another --data-dir) must never reap each other's containers.
+ */
+export const LABEL_STORE = 'lancer.store';
+
+/** Single-quotes a value for `sh -c` (ids come from CSV files). */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,234 @@
+/**
+ * The container runtime on a real Docker daemon, through dockerode: one bridge network and one
+ * container per attempt, labelled so the reaper can find them; exec with streamed output;
+ * tar in and out with checks; every wait bounded by a timeout and an AbortSignal.
+ */
+import path from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import type { Dockerode } from '../docker/docker-client';
+import { packTar } from '../images/tar-writer';
+import {
+  CancelledError,
+  ExecTimeoutError,
+  LABEL_APP,
+  LABEL_APP_VALUE,
+  LABEL_ATTEMPT,
+  LABEL_STORE,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type ExecOptions,
+  type ExecResult,
+  type TaskContainer,
+} from './container-runtime';
+import { readTar, TarError } from './tar-reader';
+
+/** Output kept in memory per exec; longer output keeps its tail (the end says what failed). */
+const MAX_OUTPUT_CHARS = 2 * 1024 * 1024;
+
+/** Races a promise against an abort signal. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new CancelledError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new CancelledError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+async function readAll(stream: Readable, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    // A tar wraps the file in headers and padding: allow them, but never an unbounded buffer.
+    if (size > maxBytes + 64 * 1024) {
+      stream.destroy();
+      throw new TarError(`archive is over the ${maxBytes}-byte limit`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+class DockerTaskContainer implements TaskContainer {
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly container: Dockerode.Container,
+    readonly id: string,
+    readonly networkId: string | null,
+  ) {}
+
+  async exec(command: string, opts: ExecOptions): Promise<ExecResult> {
+    const exec = await abortable(
+      this.container.exec({
+        Cmd: ['sh', '-c', command],
+        AttachStdout: true,
+        AttachStderr: true,
+        Env: opts.env,
+        WorkingDir: opts.workdir,
+      }),
+      opts.signal,
+    );
+    const stream = (await abortable(exec.start({ hijack: true, stdin: false }), opts.signal)) as Readable;
+    let output = '';
+    const sink = new PassThrough();
+    sink.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      output += text;
+      if (output.length > MAX_OUTPUT_CHARS) output = output.slice(-MAX_OUTPUT_CHARS);
+      opts.onOutput?.(text);
+    });
+    this.docker.modem.demuxStream(stream, sink, sink);
+    const ended = new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', reject);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ExecTimeoutError(command, opts.timeoutMs)), opts.timeoutMs);
+    });
+    try {
+      await abortable(Promise.race([ended, timeout]), opts.signal);
+    } catch (error) {
+      stream.destroy();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    const info = await exec.inspect();
+    return { exitCode: info.ExitCode ?? -1, output };
+  }
+
+  async putFile(containerPath: string, content: Buffer | string, opts: { mode?: number; signal?: AbortSignal } = {}): Promise<void> {
+    const data = typeof content === 'string' ? Buffer.from(content) : content;
+    const tar = packTar([{ path: path.posix.basename(containerPath), mode: opts.mode ?? 0o644, data }]);
+    await abortable(this.container.putArchive(tar, { path: path.posix.dirname(containerPath) }), opts.signal);
+  }
+
+  async getFile(containerPath: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer | null> {
+    let stream: Readable;
+    try {
+      stream = (await abortable(this.container.getArchive({ path: containerPath }), signal)) as Readable;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return null;
+      throw error;
+    }
+    const entries = readTar(await abortable(readAll(stream, maxBytes), signal), maxBytes);
+    const file = entries.find((e) => e.type === '0' || e.type === '\0');
+    if (!file) throw new TarError(`${containerPath} is not a regular file`);
+    return file.data;
+  }
+
+  async state(): Promise<{ running: boolean; exitCode?: number; logTail?: string }> {
+    const info = await this.container.inspect();
+    if (info.State.Running) return { running: true };
+    const logs = (await this.container.logs({ stdout: true, stderr: true, tail: 40 })) as unknown as Buffer;
+    // Docker frames non-TTY logs with binary headers; keep only printable text and newlines.
+    const text = [...logs.toString('utf8')].filter((ch) => ch >= ' ' || ch === '\n' || ch === '\t').join('');
+    return { running: false, exitCode: info.State.ExitCode, logTail: text };
+  }
+
+  async cutNetwork(): Promise<void> {
+    const info = await this.container.inspect();
+    for (const name of Object.keys(info.NetworkSettings.Networks ?? {})) {
+      await this.docker.getNetwork(name).disconnect({ Container: this.id, Force: true });
+    }
+  }
+
+  async remove(): Promise<void> {
+    await this.container.remove({ force: true, v: true }).catch((e: { statusCode?: number }) => {
+      if (e.statusCode !== 404) throw e;
+    });
+    if (this.networkId) {
+      await this.docker.getNetwork(this.networkId).remove().catch((e: { statusCode?: number }) => {
+        if (e.statusCode !== 404) throw e;
+      });
+    }
+  }
+}
+
+export class DockerRuntime implements ContainerRuntime {
+  /** `storeId` goes on every container and network, and limits the reaper to them. */
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly storeId: string,
+  ) {}
+
+  async imageId(image: string): Promise<string | null> {
+    try {
+      return (await this.docker.getImage(image).inspect()).Id;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return null;
+      throw error;
+    }
+  }
+
+  async start(spec: ContainerSpec, signal?: AbortSignal): Promise<TaskContainer> {
+    const labels = { ...spec.labels, [LABEL_STORE]: this.storeId };
+    const network = await abortable(
+      this.docker.createNetwork({ Name: spec.name, Driver: 'bridge', Labels: labels, CheckDuplicate: true }),
+      signal,
+    );
+    let container: Dockerode.Container | undefined;
+    try {
+      container = await abortable(
+        this.docker.createContainer({
+          name: spec.name,
+          Image: spec.image,
+          Env: spec.env,
+          Labels: labels,
+          // As the official harness: a TTY, stdin open, root.
+          Tty: true,
+          OpenStdin: true,
+          User: '0',
+          HostConfig: {
+            Init: true,
+            NetworkMode: spec.name,
+            ShmSize: spec.shmMb * 1024 * 1024,
+            NanoCpus: spec.cpus > 0 ? Math.round(spec.cpus * 1e9) : undefined,
+            Memory: spec.memoryMb > 0 ? spec.memoryMb * 1024 * 1024 : undefined,
+          },
+        }),
+        signal,
+      );
+      await abortable(container.start(), signal);
+      return new DockerTaskContainer(this.docker, container, container.id, network.id);
+    } catch (error) {
+      await container?.remove({ force: true }).catch(() => undefined);
+      await network.remove().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async reap(isLive: (attemptId: string) => boolean): Promise<{ containers: number; networks: number }> {
+    const filters = JSON.stringify({ label: [`${LABEL_APP}=${LABEL_APP_VALUE}`, `${LABEL_STORE}=${this.storeId}`, LABEL_ATTEMPT] });
+    let containers = 0;
+    for (const c of await this.docker.listContainers({ all: true, filters })) {
+      const attempt = c.Labels[LABEL_ATTEMPT];
+      if (attempt && !isLive(attempt)) {
+        await this.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+        containers += 1;
+      }
+    }
+    let networks = 0;
+    for (const n of await this.docker.listNetworks({ filters })) {
+      const attempt = n.Labels?.[LABEL_ATTEMPT];
+      if (attempt && !isLive(attempt)) {
+        await this.docker.getNetwork(n.Id).remove().catch(() => undefined);
+        networks += 1;
+      }
+    }
+    return { containers, networks };
+  }
+}

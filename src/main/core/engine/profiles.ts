@@ -1,0 +1,44 @@
+/**
+ * The two container contracts the engine speaks. Both follow the official one (harness doc §2):
+ * Xvfb on :99, /setup_done.txt, tests hidden in a password zip, pytest_exit_code decides. They
+ * differ in how the test runs: the official images run an ansible playbook, the sample
+ * benchmark a shell script.
+ */
+import { shellQuote } from './container-runtime';
+
+export type ProfileName = 'sample' | 'official';
+
+export interface Profile {
+  name: ProfileName;
+  /** The command of one IC test run (the grader reads pytest_exit_code afterwards). */
+  testCommand(issueId: string): string;
+  /** A command that must FAIL once the network is cut. */
+  internetProbe: string;
+}
+
+/** The official harness's password for /app/tests.zip (obfuscation, not security). */
+export const TESTS_ZIP_PASSWORD = 'secretpasswordhere';
+
+const official: Profile = {
+  name: 'official',
+  testCommand: (id) =>
+    `bash -i -c ${shellQuote(`export ISSUE_ID=${id}; ansible-playbook -i "localhost," --connection=local /app/tests/run_tests.yml`)}`,
+  internetProbe: `python -c "import urllib.request; urllib.request.urlopen('http://example.com', timeout=5)"`,
+};
+
+const sample: Profile = {
+  name: 'sample',
+  testCommand: (id) => `bash -c ${shellQuote(`export ISSUE_ID=${id}; bash /app/tests/run_tests.sh`)}`,
+  // No python in the sample image: bash's /dev/tcp needs DNS and a route, both gone.
+  internetProbe: `timeout 5 bash -c 'exec 3<>/dev/tcp/deb.debian.org/80'`,
+};
+
+/** Images named like the official ones (swelancer/swelancer_x86_*) get the official commands. */
+export function profileForImage(image: string): Profile {
+  return /(^|\/)swelancer_x86(_|:|$)/.test(image) ? official : sample;
+}
+
+/** The official per-task / monolith naming: `<prefix>_<question_id>:<tag>`, `<prefix>_monolith:<tag>`. */
+export function imageFor(prefix: string, tag: string, questionId: string, useMonolith: boolean): string {
+  return `${prefix}_${useMonolith ? 'monolith' : questionId}:${tag}`;
+}

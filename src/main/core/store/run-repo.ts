@@ -1,0 +1,354 @@
+/**
+ * The run ledger in SQLite: runs, attempts (one row per try), phases, logs and artifacts.
+ *
+ * Every state change is written before the engine acts on it, so after a crash the database
+ * says exactly which attempts finished (never redone) and which were interrupted (queued again).
+ */
+import type {
+  ArtifactInfo,
+  AttemptDetail,
+  AttemptOutcome,
+  AttemptState,
+  AttemptSummary,
+  GraderLog,
+  Phase,
+  RunDetail,
+  RunManifest,
+  RunStatus,
+  RunSummary,
+  SolverSpec,
+  Tally,
+} from '../../../shared/runs';
+import { AppError } from '../../../shared/result';
+import type { Db } from './database';
+
+interface AttemptRow {
+  id: string;
+  run_id: string;
+  question_id: string;
+  attempt_index: number;
+  try_index: number;
+  retried: number;
+  state: AttemptState;
+  phase: Phase | null;
+  image: string;
+  price: number;
+  earned: number;
+  owner_pid: number | null;
+  container_id: string | null;
+  network_id: string | null;
+  queued_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  patch: string | null;
+  decision_json: string | null;
+  grader_json: string | null;
+  error: string | null;
+}
+
+interface RunRow {
+  id: string;
+  status: RunStatus;
+  dataset_id: string;
+  version_id: number;
+  solver_json: string;
+  manifest_json: string;
+  concurrency: number;
+  max_retries: number;
+  owner_pid: number | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export interface NewRun {
+  id: string;
+  datasetId: string;
+  versionId: number;
+  solver: SolverSpec;
+  manifest: RunManifest;
+  concurrency: number;
+  maxRetries: number;
+  tasks: { questionId: string; image: string; price: number }[];
+}
+
+export interface LogLine {
+  attemptId: string;
+  phase: Phase;
+  at: string;
+  text: string;
+}
+
+const LIVE = "('starting', 'setup', 'solving', 'grading')";
+const now = (): string => new Date().toISOString();
+
+/** Attempt ids name containers too, so they keep to Docker's name alphabet. */
+export function attemptIdFor(runId: string, questionId: string, attemptIndex: number, tryIndex: number): string {
+  return `${runId}.${questionId.replace(/[^\w.-]/g, '_')}.${attemptIndex}.${tryIndex}`;
+}
+
+function toSummary(r: AttemptRow): AttemptSummary {
+  return {
+    id: r.id,
+    runId: r.run_id,
+    questionId: r.question_id,
+    attemptIndex: r.attempt_index,
+    tryIndex: r.try_index,
+    retried: r.retried === 1,
+    state: r.state,
+    phase: r.phase,
+    image: r.image,
+    price: r.price,
+    earned: r.earned,
+    queuedAt: r.queued_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    error: r.error,
+    containerId: r.container_id,
+  };
+}
+
+export class RunRepo {
+  constructor(private readonly db: Db) {}
+
+  createRun(run: NewRun): void {
+    const insertAttempt = this.db.prepare(
+      `INSERT INTO attempts (id, run_id, question_id, attempt_index, try_index, state, image, price, queued_at)
+       VALUES (?, ?, ?, 0, 0, 'queued', ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      const at = now();
+      this.db
+        .prepare(`INSERT INTO runs (id, status, dataset_id, version_id, solver_json, manifest_json, concurrency, max_retries, created_at)
+          VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)`)
+        .run(run.id, run.datasetId, run.versionId, JSON.stringify(run.solver), JSON.stringify(run.manifest), run.concurrency, run.maxRetries, at);
+      for (const t of run.tasks) insertAttempt.run(attemptIdFor(run.id, t.questionId, 0, 0), run.id, t.questionId, t.image, t.price, at);
+    })();
+  }
+
+  private runRow(id: string): RunRow {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    if (!row) throw new AppError('not_found', `no run ${id}`);
+    return row;
+  }
+
+  /** Counts over the attempts that count: the newest try of each (task, attempt). */
+  tally(runId: string): Tally {
+    const rows = this.db
+      .prepare('SELECT state, price, earned FROM attempts WHERE run_id = ? AND retried = 0')
+      .all(runId) as { state: AttemptState; price: number; earned: number }[];
+    const t: Tally = { tasks: rows.length, passed: 0, failed: 0, timeout: 0, error: 0, cancelled: 0, pending: 0, earned: 0, available: 0 };
+    for (const r of rows) {
+      t.available += r.price;
+      t.earned += r.earned;
+      if (r.state === 'passed' || r.state === 'failed' || r.state === 'timeout' || r.state === 'error' || r.state === 'cancelled') t[r.state] += 1;
+      else t.pending += 1;
+    }
+    return t;
+  }
+
+  private summary(row: RunRow): RunSummary {
+    return {
+      id: row.id,
+      status: row.status,
+      createdAt: row.created_at,
+      finishedAt: row.finished_at,
+      datasetId: row.dataset_id,
+      solver: JSON.parse(row.solver_json) as SolverSpec,
+      concurrency: row.concurrency,
+      tally: this.tally(row.id),
+    };
+  }
+
+  listRuns(): RunSummary[] {
+    return (this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC').all() as RunRow[]).map((r) => this.summary(r));
+  }
+
+  getRun(id: string): RunDetail {
+    const row = this.runRow(id);
+    return { ...this.summary(row), manifest: JSON.parse(row.manifest_json) as RunManifest, attempts: this.attempts(id) };
+  }
+
+  runSettings(id: string): { status: RunStatus; concurrency: number; maxRetries: number; versionId: number; solver: SolverSpec; manifest: RunManifest; ownerPid: number | null } {
+    const row = this.runRow(id);
+    return {
+      status: row.status,
+      concurrency: row.concurrency,
+      maxRetries: row.max_retries,
+      versionId: row.version_id,
+      solver: JSON.parse(row.solver_json) as SolverSpec,
+      manifest: JSON.parse(row.manifest_json) as RunManifest,
+      ownerPid: row.owner_pid,
+    };
+  }
+
+  attempts(runId: string): AttemptSummary[] {
+    return (this.db.prepare('SELECT * FROM attempts WHERE run_id = ? ORDER BY question_id, attempt_index, try_index').all(runId) as AttemptRow[]).map(toSummary);
+  }
+
+  attempt(id: string): AttemptSummary {
+    const row = this.db.prepare('SELECT * FROM attempts WHERE id = ?').get(id) as AttemptRow | undefined;
+    if (!row) throw new AppError('not_found', `no attempt ${id}`);
+    return toSummary(row);
+  }
+
+  attemptDetail(id: string): AttemptDetail {
+    const row = this.db.prepare('SELECT * FROM attempts WHERE id = ?').get(id) as AttemptRow | undefined;
+    if (!row) throw new AppError('not_found', `no attempt ${id}`);
+    const phases = (this.db.prepare('SELECT phase, started_at, ended_at, status FROM attempt_phases WHERE attempt_id = ? ORDER BY started_at').all(id) as {
+      phase: Phase; started_at: string; ended_at: string | null; status: string | null;
+    }[]).map((p) => ({ phase: p.phase, startedAt: p.started_at, endedAt: p.ended_at, status: p.status }));
+    return {
+      ...toSummary(row),
+      phases,
+      patch: row.patch,
+      decision: row.decision_json === null ? null : (JSON.parse(row.decision_json) as unknown),
+      grader: row.grader_json === null ? null : (JSON.parse(row.grader_json) as GraderLog),
+      artifacts: this.artifactsOf(id),
+    };
+  }
+
+  logs(attemptId: string, afterId = 0, limit = 5000): { id: number; phase: Phase; at: string; text: string }[] {
+    return this.db
+      .prepare('SELECT id, phase, at, text FROM attempt_logs WHERE attempt_id = ? AND id > ? ORDER BY id LIMIT ?')
+      .all(attemptId, afterId, limit) as { id: number; phase: Phase; at: string; text: string }[];
+  }
+
+  setRunStatus(id: string, status: RunStatus, ownerPid?: number | null): void {
+    this.db
+      .prepare(`UPDATE runs SET status = ?, owner_pid = coalesce(?, owner_pid),
+        finished_at = CASE WHEN ? IN ('finished', 'cancelled') THEN ? ELSE NULL END WHERE id = ?`)
+      .run(status, ownerPid ?? null, status, now(), id);
+  }
+
+  /** Atomically moves up to `count` queued attempts to 'starting' for this process. */
+  claim(runId: string, count: number, pid: number): AttemptSummary[] {
+    if (count <= 0) return [];
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare("SELECT * FROM attempts WHERE run_id = ? AND state = 'queued' ORDER BY queued_at, question_id LIMIT ?")
+        .all(runId, count) as AttemptRow[];
+      const update = this.db.prepare("UPDATE attempts SET state = 'starting', phase = 'starting', owner_pid = ?, started_at = ? WHERE id = ?");
+      const at = now();
+      for (const r of rows) update.run(pid, at, r.id);
+      return rows.map((r) => ({ ...toSummary(r), state: 'starting' as const, phase: 'starting' as const, startedAt: at }));
+    })();
+  }
+
+  setPhase(attemptId: string, phase: Phase, state: AttemptState): void {
+    const at = now();
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE attempt_phases SET ended_at = ?, status = coalesce(status, ?) WHERE attempt_id = ? AND ended_at IS NULL').run(at, 'ok', attemptId);
+      this.db.prepare('INSERT OR REPLACE INTO attempt_phases (attempt_id, phase, started_at) VALUES (?, ?, ?)').run(attemptId, phase, at);
+      this.db.prepare('UPDATE attempts SET phase = ?, state = ? WHERE id = ?').run(phase, state, attemptId);
+    })();
+  }
+
+  setContainer(attemptId: string, ids: { containerId?: string | null; networkId?: string | null }): void {
+    this.db
+      .prepare('UPDATE attempts SET container_id = coalesce(?, container_id), network_id = coalesce(?, network_id) WHERE id = ?')
+      .run(ids.containerId ?? null, ids.networkId ?? null, attemptId);
+  }
+
+  /** Records the final outcome; a final attempt is never touched again. */
+  finish(
+    attemptId: string,
+    outcome: AttemptOutcome,
+    fields: { earned?: number; patch?: string | null; decision?: unknown; grader?: GraderLog | null; error?: string | null },
+  ): void {
+    const at = now();
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE attempt_phases SET ended_at = ?, status = coalesce(status, ?) WHERE attempt_id = ? AND ended_at IS NULL').run(at, outcome, attemptId);
+      this.db
+        .prepare(`UPDATE attempts SET state = ?, phase = NULL, finished_at = ?, earned = ?, patch = coalesce(?, patch),
+          decision_json = coalesce(?, decision_json), grader_json = coalesce(?, grader_json), error = ? WHERE id = ? AND state NOT IN ('passed','failed','timeout','error','cancelled')`)
+        .run(
+          outcome, at, fields.earned ?? 0, fields.patch ?? null,
+          fields.decision === undefined ? null : JSON.stringify(fields.decision),
+          fields.grader ? JSON.stringify(fields.grader) : null, fields.error ?? null, attemptId,
+        );
+    })();
+  }
+
+  /** Marks a failed try as retried and queues the next try of the same task; returns its id. */
+  retry(attempt: AttemptSummary): string {
+    const id = attemptIdFor(attempt.runId, attempt.questionId, attempt.attemptIndex, attempt.tryIndex + 1);
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE attempts SET retried = 1 WHERE id = ?').run(attempt.id);
+      this.db
+        .prepare(`INSERT INTO attempts (id, run_id, question_id, attempt_index, try_index, state, image, price, queued_at)
+          VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)`)
+        .run(id, attempt.runId, attempt.questionId, attempt.attemptIndex, attempt.tryIndex + 1, attempt.image, attempt.price, now());
+    })();
+    return id;
+  }
+
+  /** Queued attempts of a cancelled run become cancelled without ever starting. */
+  cancelQueued(runId: string): number {
+    return this.db
+      .prepare("UPDATE attempts SET state = 'cancelled', finished_at = ? WHERE run_id = ? AND state = 'queued'")
+      .run(now(), runId).changes;
+  }
+
+  pendingCount(runId: string): number {
+    return (this.db
+      .prepare("SELECT count(*) AS n FROM attempts WHERE run_id = ? AND state NOT IN ('passed','failed','timeout','error','cancelled')")
+      .get(runId) as { n: number }).n;
+  }
+
+  /**
+   * Live attempts whose owning process is gone (a crash): queued again in place. Their finished
+   * siblings are untouched, so nothing finished is ever redone.
+   */
+  requeueOrphans(isAlive: (pid: number) => boolean): { attemptId: string; containerId: string | null; networkId: string | null }[] {
+    const rows = this.db.prepare(`SELECT * FROM attempts WHERE state IN ${LIVE}`).all() as AttemptRow[];
+    const orphans = rows.filter((r) => r.owner_pid === null || !isAlive(r.owner_pid));
+    const at = now();
+    this.db.transaction(() => {
+      for (const r of orphans) {
+        this.db.prepare("UPDATE attempt_phases SET ended_at = ?, status = 'interrupted' WHERE attempt_id = ? AND ended_at IS NULL").run(at, r.id);
+        this.db.prepare("DELETE FROM attempt_phases WHERE attempt_id = ?").run(r.id);
+        this.db
+          .prepare("UPDATE attempts SET state = 'queued', phase = NULL, owner_pid = NULL, container_id = NULL, network_id = NULL, started_at = NULL WHERE id = ?")
+          .run(r.id);
+        this.db.prepare('INSERT INTO attempt_logs (attempt_id, phase, at, text) VALUES (?, ?, ?, ?)').run(
+          r.id, r.phase ?? 'starting', at, `interrupted (process ${r.owner_pid ?? '?'} is gone); queued again`,
+        );
+      }
+    })();
+    return orphans.map((r) => ({ attemptId: r.id, containerId: r.container_id, networkId: r.network_id }));
+  }
+
+  /** Runs that were running in a process that is gone: they can be resumed. */
+  orphanedRuns(isAlive: (pid: number) => boolean): string[] {
+    return (this.db.prepare("SELECT id, owner_pid FROM runs WHERE status IN ('running', 'queued')").all() as { id: string; owner_pid: number | null }[])
+      .filter((r) => r.owner_pid === null || !isAlive(r.owner_pid))
+      .map((r) => r.id);
+  }
+
+  /** Attempt ids currently live in a running process, for the reaper. */
+  liveAttemptIds(isAlive: (pid: number) => boolean): Set<string> {
+    const rows = this.db.prepare(`SELECT id, owner_pid FROM attempts WHERE state IN ${LIVE}`).all() as { id: string; owner_pid: number | null }[];
+    return new Set(rows.filter((r) => r.owner_pid !== null && isAlive(r.owner_pid)).map((r) => r.id));
+  }
+
+  appendLogs(lines: LogLine[]): void {
+    if (lines.length === 0) return;
+    const insert = this.db.prepare('INSERT INTO attempt_logs (attempt_id, phase, at, text) VALUES (?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const l of lines) insert.run(l.attemptId, l.phase, l.at, l.text);
+    })();
+  }
+
+  addArtifact(attemptId: string, a: ArtifactInfo): void {
+    this.db.transaction(() => {
+      this.db.prepare('INSERT OR IGNORE INTO artifacts (sha256, bytes, created_at) VALUES (?, ?, ?)').run(a.sha256, a.bytes, now());
+      this.db.prepare('INSERT OR REPLACE INTO attempt_artifacts (attempt_id, kind, name, sha256) VALUES (?, ?, ?, ?)').run(attemptId, a.kind, a.name, a.sha256);
+    })();
+  }
+
+  artifactsOf(attemptId: string): ArtifactInfo[] {
+    return this.db
+      .prepare('SELECT aa.kind, aa.name, aa.sha256, a.bytes FROM attempt_artifacts aa JOIN artifacts a ON a.sha256 = aa.sha256 WHERE aa.attempt_id = ? ORDER BY aa.name')
+      .all(attemptId) as ArtifactInfo[];
+  }
+}

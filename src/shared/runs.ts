@@ -1,0 +1,156 @@
+/**
+ * Runs, attempts and their ledger: the types the engine, the CLI and the Runs page share.
+ */
+import { z } from 'zod';
+
+/** Where an attempt is. The first five are live; the rest are final and never change again. */
+export const attemptStates = [
+  'queued',
+  'starting',
+  'setup',
+  'solving',
+  'grading',
+  'passed',
+  'failed',
+  'timeout',
+  'error',
+  'cancelled',
+] as const;
+export type AttemptState = (typeof attemptStates)[number];
+
+export const finalStates: readonly AttemptState[] = ['passed', 'failed', 'timeout', 'error', 'cancelled'];
+export type AttemptOutcome = 'passed' | 'failed' | 'timeout' | 'error' | 'cancelled';
+
+export function isFinal(state: AttemptState): state is AttemptOutcome {
+  return finalStates.includes(state);
+}
+
+export type RunStatus = 'queued' | 'running' | 'paused' | 'cancelled' | 'finished';
+
+export type Phase = 'starting' | 'setup' | 'solving' | 'grading' | 'cleanup';
+
+/** How a run's patches or decisions are made. The built-in agent and CLI agents come later. */
+export type SolverSpec =
+  | { kind: 'gold' }
+  | { kind: 'null' }
+  | { kind: 'predictions'; file: string; sha256: string; count: number };
+
+/** Everything that decides a run's conditions, recorded with it and exported with it. */
+export interface RunManifest {
+  appVersion: string;
+  createdAt: string;
+  dataset: { id: string; versionId: number; version: number; contentHash: string };
+  taskIds: string[];
+  images: Record<string, { name: string; id: string | null }>;
+  profile: Record<string, 'sample' | 'official'>;
+  solver: SolverSpec;
+  timeoutsSec: { setup: number; solve: number; grade: number };
+  testRuns: number;
+  maxRetries: number;
+  concurrency: number;
+  limits: { cpus: number; memoryMb: number; shmMb: number };
+  host: { platform: string; arch: string; node: string; docker: string | null };
+}
+
+export interface AttemptSummary {
+  id: string;
+  runId: string;
+  questionId: string;
+  attemptIndex: number;
+  tryIndex: number;
+  /** True for a try that ended in a system error and was retried in a fresh container. */
+  retried: boolean;
+  state: AttemptState;
+  phase: Phase | null;
+  image: string;
+  price: number;
+  earned: number;
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+  containerId: string | null;
+}
+
+export interface AttemptDetail extends AttemptSummary {
+  phases: { phase: Phase; startedAt: string; endedAt: string | null; status: string | null }[];
+  patch: string | null;
+  decision: unknown;
+  grader: GraderLog | null;
+  artifacts: ArtifactInfo[];
+}
+
+export interface ArtifactInfo {
+  kind: 'video' | 'trace' | 'log' | 'patch';
+  name: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** What the grader saw, as the official grader_log plus our run-by-run detail. */
+export interface GraderLog {
+  variant: 'ic_swe' | 'swe_manager';
+  earned: number;
+  available: number;
+  /** IC: each test run's exit code (-1: no exit-code file). */
+  testRuns?: { exitCode: number; log: string }[];
+  pytestExit?: number;
+  submitted?: number | null;
+  correct?: number;
+  notes: string;
+}
+
+export interface Tally {
+  tasks: number;
+  passed: number;
+  failed: number;
+  timeout: number;
+  error: number;
+  cancelled: number;
+  pending: number;
+  earned: number;
+  available: number;
+}
+
+export interface RunSummary {
+  id: string;
+  status: RunStatus;
+  createdAt: string;
+  finishedAt: string | null;
+  datasetId: string;
+  solver: SolverSpec;
+  concurrency: number;
+  tally: Tally;
+}
+
+export interface RunDetail extends RunSummary {
+  manifest: RunManifest;
+  attempts: AttemptSummary[];
+}
+
+/** Progress of a run, pushed to every UI; `seq` grows per run so a reload can catch up. */
+export type RunEvent =
+  | { type: 'run'; runId: string; seq: number; status: RunStatus; tally: Tally }
+  | { type: 'attempt'; runId: string; seq: number; attempt: AttemptSummary }
+  | { type: 'log'; runId: string; seq: number; attemptId: string; phase: Phase; lines: string[] };
+
+export const runStartSchema = z
+  .object({
+    datasetId: z.string().min(1),
+    /** Question ids; or a task set's name; neither: every task of the dataset. */
+    taskIds: z.array(z.string().min(1)).max(100_000).optional(),
+    taskSet: z.string().min(1).optional(),
+    solver: z.union([
+      z.object({ kind: z.literal('gold') }).strict(),
+      z.object({ kind: z.literal('null') }).strict(),
+      z.object({ kind: z.literal('predictions'), file: z.string().min(1) }).strict(),
+    ]),
+    concurrency: z.number().int().min(1).max(64).optional(),
+    imagePrefix: z.string().regex(/^[a-z0-9][a-z0-9._/-]*$/).optional(),
+    imageTag: z.string().regex(/^[\w][\w.-]{0,127}$/).optional(),
+    /** Use `<prefix>_monolith` for IC tasks too (manager tasks always use it). */
+    monolith: z.boolean().optional(),
+  })
+  .strict();
+
+export type RunStartInput = z.infer<typeof runStartSchema>;
