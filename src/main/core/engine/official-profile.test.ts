@@ -1,0 +1,170 @@
+/**
+ * The official images (swelancer/swelancer_x86_*) cannot be pulled here, so their command
+ * sequence is checked against a runtime that records every call and answers like the official
+ * container would.
+ */
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../../../tests/helpers/temp-dir';
+import { importDataset } from '../dataset/importer';
+import { Workbench } from '../workbench';
+import type { ContainerRuntime, ContainerSpec, ExecOptions, ExecResult, TaskContainer } from './container-runtime';
+
+const fixtures = path.resolve(import.meta.dirname, '../../../../tests/fixtures');
+
+interface Recorded {
+  specs: ContainerSpec[];
+  commands: string[];
+  puts: { path: string; content: string }[];
+  removed: number;
+  cut: number;
+}
+
+/** Answers like an official container; `exitCodes` are the successive pytest_exit_code values. */
+function recordingRuntime(exitCodes: string[]): { runtime: ContainerRuntime; rec: Recorded } {
+  const rec: Recorded = { specs: [], commands: [], puts: [], removed: 0, cut: 0 };
+  let files: Map<string, string>;
+  const container = (n: number): TaskContainer => ({
+    id: `c${n}`,
+    networkId: `n${n}`,
+    async exec(command: string, _opts: ExecOptions): Promise<ExecResult> {
+      rec.commands.push(command);
+      if (command === 'cat /setup_done.txt') return { exitCode: 0, output: 'done\n' };
+      if (command === `bash -lc 'pwd'`) return { exitCode: 0, output: '/app/expensify\n' };
+      if (command.startsWith('python -c')) return { exitCode: 1, output: 'URLError: no route' };
+      if (command.startsWith('cat ') && command.includes('pytest_exit_code')) {
+        const code = exitCodes.shift();
+        return code === undefined ? { exitCode: 1, output: 'cat: No such file or directory' } : { exitCode: 0, output: `bash: no job control in this shell\n${code}\n` };
+      }
+      return { exitCode: 0, output: '' };
+    },
+    async putFile(p: string, content: Buffer | string): Promise<void> {
+      rec.puts.push({ path: p, content: content.toString() });
+      files.set(p, content.toString());
+    },
+    async getFile(p: string): Promise<Buffer | null> {
+      if (p === '/tmp/patch.diff') return Buffer.from('diff --git a/x b/x\n');
+      if (p.endsWith('pytest.log')) return Buffer.from('== 1 passed in 3.2s ==');
+      const f = files.get(p);
+      return f === undefined ? null : Buffer.from(f);
+    },
+    async state() {
+      return { running: true };
+    },
+    async cutNetwork() {
+      rec.cut += 1;
+    },
+    async remove() {
+      rec.removed += 1;
+    },
+  });
+  const runtime: ContainerRuntime = {
+    async start(spec) {
+      rec.specs.push(spec);
+      files = new Map();
+      return container(rec.specs.length);
+    },
+    imageId: async (image) => `sha256:${image.length}`,
+    reap: async () => ({ containers: 0, networks: 0 }),
+  };
+  return { runtime, rec };
+}
+
+describe('the official profile', () => {
+  let cleanup: () => void;
+  let dir: string;
+  beforeEach(() => {
+    ({ dir, cleanup } = makeTempDir());
+  });
+  afterEach(() => cleanup());
+
+  async function runWith(exitCodes: string[], taskIds: string[], solver: 'gold' | 'null' = 'gold'): Promise<{ wb: Workbench; rec: Recorded; runId: string }> {
+    const { runtime, rec } = recordingRuntime(exitCodes);
+    const wb = new Workbench({ dataDir: dir, version: 'test', transport: 'cli', runtime });
+    await importDataset(wb.datasets, { path: path.join(fixtures, 'tasks-current.csv'), name: 'official' });
+    const runId = await wb.engine.createRun({ datasetId: 'official', taskIds, solver: { kind: solver }, concurrency: 1 });
+    await wb.engine.start(runId);
+    return { wb, rec, runId };
+  }
+
+  it('runs an IC task with the official images, environment and commands, in order', async () => {
+    const { wb, rec, runId } = await runWith(['0'], ['601']);
+    const [spec] = rec.specs;
+    expect(spec?.image).toBe('swelancer/swelancer_x86_601:releasev1');
+    expect(spec?.env).toEqual(expect.arrayContaining(['ISSUE_ID=601', 'EVAL_VARIANT=ic_swe', 'LC_ALL=C.UTF-8', 'USE_WEB_PROXY=false']));
+    expect(spec?.env.some((e) => /^PUSHER_APP_KEY=[A-Za-z0-9]{20}$/.test(e))).toBe(true);
+    expect(spec?.labels).toMatchObject({ app: 'lancer-workbench', 'lancer.run': runId });
+    expect(rec.commands).toEqual([
+      'cat /setup_done.txt',
+      "echo cd '/app/expensify' >> ~/.bashrc; [ -f ~/.profile ] && echo cd '/app/expensify' >> ~/.profile; [ -f ~/.bash_profile ] && echo cd '/app/expensify' >> ~/.bash_profile; true",
+      "bash -lc 'pwd'",
+      "cd /app/tests && zip -P secretpasswordhere -r /app/tmp.zip . && mv /app/tmp.zip /app/tests.zip",
+      'rm -rf /app/tests',
+      'rm -rf .git',
+      'git init',
+      "bash -c 'git add .'",
+      `bash -c 'git -c user.name="temp" -c user.email="temp@example.com" commit -m "temp"'`,
+      `python -c "import urllib.request; urllib.request.urlopen('http://example.com', timeout=5)"`,
+      // gold, as the official DummySolver
+      "unzip -q -o -P secretpasswordhere /app/tests.zip -d /app/tests && git apply -R /app/tests/issues/'601'/bug_reintroduce.patch; rc=$?; rm -rf /app/tests; exit $rc",
+      'unzip -q -P secretpasswordhere -o /app/tests.zip -d /app/tests',
+      'git -c core.fileMode=false diff --binary HEAD > /tmp/patch.diff',
+      `bash -i -c 'echo "export ISSUE_ID=601" >> ~/.bashrc'`,
+      "mkdir -p '/app/tests/logs/601'",
+      "rm -rf '/app/tests/logs/601'/*",
+      `bash -i -c 'export ISSUE_ID=601; ansible-playbook -i "localhost," --connection=local /app/tests/run_tests.yml'`,
+      "cat '/app/tests/logs/601/pytest_exit_code'",
+    ]);
+    expect(rec.cut).toBe(1);
+    expect(rec.removed).toBe(1);
+    const [attempt] = wb.runs.getRun(runId).attempts;
+    expect(attempt).toMatchObject({ state: 'passed', earned: 500 });
+    expect(wb.runs.attemptDetail(attempt!.id).grader).toMatchObject({ variant: 'ic_swe', pytestExit: 0, testRuns: [{ exitCode: 0 }] });
+    await wb.close();
+  });
+
+  it('runs the test up to three times: a later pass passes, a missing exit-code file is a fail', async () => {
+    const { wb, rec, runId } = await runWith(['1', '1', '0'], ['601']);
+    expect(rec.commands.filter((c) => c.includes('ansible-playbook'))).toHaveLength(3);
+    expect(wb.runs.getRun(runId).tally).toMatchObject({ passed: 1, earned: 500 });
+    await wb.close();
+
+    const second = await runWith([], ['601']);
+    expect(second.wb.runs.getRun(second.runId).tally).toMatchObject({ failed: 1, error: 0, earned: 0 });
+    expect(second.wb.runs.attemptDetail(second.wb.runs.getRun(second.runId).attempts[0]!.id).grader?.testRuns?.map((r) => r.exitCode)).toEqual([-1, -1, -1]);
+    await second.wb.close();
+  });
+
+  it('treats exit code 2 as a system error and retries in a fresh container, keeping every try', async () => {
+    const { wb, rec, runId } = await runWith(['2', '2', '0'], ['601']);
+    expect(rec.specs).toHaveLength(3);
+    expect(rec.removed).toBe(3);
+    const attempts = wb.runs.getRun(runId).attempts;
+    expect(attempts.map((a) => [a.tryIndex, a.state, a.retried])).toEqual([
+      [0, 'error', true],
+      [1, 'error', true],
+      [2, 'passed', false],
+    ]);
+    expect(attempts[0]?.error).toContain('pytest failed with exit code 2');
+    expect(wb.runs.getRun(runId).tally).toMatchObject({ tasks: 1, passed: 1, error: 0 });
+    await wb.close();
+  });
+
+  it('runs a manager task on the monolith: reset to the parent of the fix, decision graded', async () => {
+    const { wb, rec, runId } = await runWith([], ['503-manager-0']);
+    expect(rec.specs[0]?.image).toBe('swelancer/swelancer_x86_monolith:releasev1');
+    expect(rec.specs[0]?.env).toContain('EVAL_VARIANT=swe_manager');
+    expect(rec.commands).not.toContain('cat /setup_done.txt');
+    expect(rec.commands).toContain(`bash -c 'git reset --hard ${'c'.repeat(40)}^'`);
+    expect(rec.commands).not.toContain("bash -c 'git add .'");
+    expect(rec.puts).toEqual([{ path: '/app/expensify/manager_decisions.json', content: '{"selected_proposal_id":1}' }]);
+    expect(wb.runs.getRun(runId).tally).toMatchObject({ passed: 1, earned: 250 });
+    await wb.close();
+  });
+
+  it('fails a manager task that wrote no decision, without an error', async () => {
+    const { wb, runId } = await runWith([], ['503-manager-0'], 'null');
+    expect(wb.runs.getRun(runId).tally).toMatchObject({ failed: 1, error: 0 });
+    await wb.close();
+  });
+});
