@@ -2,7 +2,8 @@
  * The Electron composition root: resolves paths, opens the Workbench, wires IPC and the window.
  * The only module (with ipc.ts and window.ts) that touches Electron.
  */
-import { app, BrowserWindow, dialog } from 'electron';
+import { app, BrowserWindow, dialog, net, protocol } from 'electron';
+import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,11 @@ function electronSqliteBinding(): string | undefined {
   return existsSync(candidate) ? candidate : undefined;
 }
 
+// Artifacts (videos with seeking, trace frames) reach the page through this scheme.
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'lancer-artifact', privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true } },
+]);
+
 async function main(): Promise<void> {
   await app.whenReady();
   const dataDir = resolveDataDir(flagValue('data-dir'), process.env, app.getPath('userData'));
@@ -50,7 +56,18 @@ async function main(): Promise<void> {
     const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
     return result.canceled ? null : (result.filePaths[0] ?? null);
   };
-  const stopIpc = wireIpc(createHandlers(wb, { pickFile }), wb.events, () => BrowserWindow.getAllWindows());
+  const stopIpc = wireIpc(createHandlers(wb, { pickFile }), wb.events, () => BrowserWindow.getAllWindows(), wb.live);
+  protocol.handle('lancer-artifact', async (request) => {
+    // lancer-artifact://a/<sha256>[/zip/<entry>]
+    const match = /^\/([0-9a-f]{64})(?:\/zip\/(.+))?$/.exec(new URL(request.url).pathname);
+    if (!match?.[1]) return new Response('not an artifact', { status: 404 });
+    if (match[2]) {
+      const data = wb.replays.zipEntry(match[1], decodeURIComponent(match[2]));
+      return data ? new Response(new Uint8Array(data), { headers: { 'Content-Type': 'image/jpeg' } }) : new Response('no entry', { status: 404 });
+    }
+    // net.fetch on a file URL answers Range requests, so videos seek.
+    return net.fetch(pathToFileURL(wb.artifacts.pathOf(match[1])).toString(), { headers: request.headers });
+  });
   const stopWatching = wb.watchDocker();
   void wb.recoverRuns({ resume: true });
   const open = (): BrowserWindow =>

@@ -6,12 +6,39 @@ import { ipcMain, type BrowserWindow, type WebContents } from 'electron';
 import { dispatch } from './core/handlers/dispatch';
 import type { Handlers } from './core/handlers/handlers';
 import type { EventBus } from './core/events';
+import type { LiveQuality } from '../shared/replay';
 
 export const INVOKE_CHANNEL = 'lancer:invoke';
 export const EVENT_CHANNEL = 'lancer:event';
+export const LIVE_WATCH = 'lancer:live-watch';
+export const LIVE_UNWATCH = 'lancer:live-unwatch';
+export const LIVE_FRAME = 'lancer:live-frame';
 
-export function wireIpc(handlers: Handlers, events: EventBus, windows: () => BrowserWindow[]): () => void {
+export interface LivePort {
+  watch(attemptId: string, quality: LiveQuality, onFrame: (jpeg: Buffer) => void): () => void;
+}
+
+export function wireIpc(handlers: Handlers, events: EventBus, windows: () => BrowserWindow[], live?: LivePort): () => void {
   const isOurWindow = (sender: WebContents): boolean => windows().some((w) => w.webContents.id === sender.id);
+  // Live screens: frames go only to the window that asked, only while it watches.
+  const watches = new Map<string, () => void>();
+  ipcMain.on(LIVE_WATCH, (event, watchId: unknown, attemptId: unknown, quality: unknown) => {
+    if (!live || !isOurWindow(event.sender) || typeof watchId !== 'string' || typeof attemptId !== 'string') return;
+    const sender = event.sender;
+    const stop = live.watch(attemptId, quality === 'full' ? 'full' : 'thumb', (jpeg) => {
+      if (!sender.isDestroyed()) sender.send(LIVE_FRAME, watchId, jpeg);
+    });
+    watches.set(watchId, stop);
+    sender.once('destroyed', () => {
+      watches.get(watchId)?.();
+      watches.delete(watchId);
+    });
+  });
+  ipcMain.on(LIVE_UNWATCH, (_event, watchId: unknown) => {
+    if (typeof watchId !== 'string') return;
+    watches.get(watchId)?.();
+    watches.delete(watchId);
+  });
   ipcMain.handle(INVOKE_CHANNEL, async (event, channel: unknown, input: unknown) => {
     // First boundary check: the sender must be one of our windows, not some other frame.
     if (!isOurWindow(event.sender) || event.senderFrame !== event.sender.mainFrame) {
@@ -29,6 +56,9 @@ export function wireIpc(handlers: Handlers, events: EventBus, windows: () => Bro
   });
   return () => {
     unsubscribe();
+    for (const stop of watches.values()) stop();
     ipcMain.removeHandler(INVOKE_CHANNEL);
+    ipcMain.removeAllListeners(LIVE_WATCH);
+    ipcMain.removeAllListeners(LIVE_UNWATCH);
   };
 }

@@ -22,6 +22,7 @@ import {
   type TaskSet,
 } from './tasks';
 import type { ImageBuildEvent, ImagesOverview } from './images';
+import type { AttemptReplay } from './replay';
 import { runStartSchema, type AttemptDetail, type RunDetail, type RunEvent, type RunSummary } from './runs';
 
 /** A channel declaration: the input's zod schema, and the output type carried as a phantom. */
@@ -92,6 +93,17 @@ export const channels = {
   'images.buildSample': channel<{ buildId: string }>()(
     z.object({ only: z.array(z.string().regex(/^[\w.-]+$/)).max(1000).optional() }).strict(),
   ),
+  /** Deletes a run and its ledger; artifacts only it used are deleted too. */
+  'runs.delete': channel<{ freedBytes: number }>()(z.object({ runId: z.string().min(1) }).strict()),
+  /** Artifact disk use, in all and per run. */
+  'artifacts.usage': channel<{ totalBytes: number; count: number; byRun: { runId: string; bytes: number; sharedBytes: number }[] }>()(noInput),
+  /** Everything to replay an attempt's grading runs (video, traces' timelines, logs). */
+  'replay.get': channel<AttemptReplay>()(z.object({ attemptId: z.string().min(1) }).strict()),
+  /**
+   * Opens a trace in Playwright's own trace viewer (served on 127.0.0.1 by playwright-core);
+   * returns its URL. The window opens it in the system browser.
+   */
+  'replay.openTraceViewer': channel<{ url: string }>()(z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict()),
   'attempts.get': channel<AttemptDetail>()(z.object({ attemptId: z.string().min(1) }).strict()),
   /** An attempt's log lines after `afterId` (for a log view that streams). */
   'attempts.logs': channel<{ id: number; phase: string; at: string; text: string }[]>()(

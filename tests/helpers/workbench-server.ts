@@ -29,6 +29,8 @@ export async function startTestServer(
     maxBodyBytes: opts.maxBodyBytes,
     uploadDir: path.join(dir, 'uploads'),
     maxUploadBytes: opts.maxUploadBytes,
+    artifacts: { pathOf: (sha) => wb.artifacts.pathOf(sha), zipEntry: (sha, entry) => wb.replays.zipEntry(sha, entry) },
+    live: wb.live,
   });
   return {
     wb,

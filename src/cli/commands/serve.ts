@@ -25,6 +25,8 @@ export async function serveCommand(ctx: CliContext, args: { port?: string }): Pr
     rendererDir,
     port,
     uploadDir: path.join(ctx.dataDir, 'uploads'),
+    artifacts: { pathOf: (sha) => wb.artifacts.pathOf(sha), zipEntry: (sha, entry) => wb.replays.zipEntry(sha, entry) },
+    live: wb.live,
   });
   const stopWatching = wb.watchDocker();
   const resumed = await wb.recoverRuns({ resume: true });

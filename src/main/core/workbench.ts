@@ -14,6 +14,11 @@ import type { ContainerRuntime } from './engine/container-runtime';
 import { RunEngine } from './engine/run-engine';
 import { DatasetRepo } from './store/dataset-repo';
 import { RunRepo } from './store/run-repo';
+import { ArtifactStore } from './live/artifact-store';
+import { collectTestRunArtifacts } from './live/collect-artifacts';
+import { LiveScreens } from './live/live-screens';
+import { ReplayService } from './live/replay-service';
+import { stopTraceViewers } from './live/trace-viewer';
 import { SettingsStore } from './store/settings-store';
 
 export interface WorkbenchOptions {
@@ -38,7 +43,10 @@ export class Workbench {
   readonly settings: SettingsStore;
   readonly datasets: DatasetRepo;
   readonly runs: RunRepo;
+  readonly artifacts: ArtifactStore;
   readonly engine: RunEngine;
+  readonly replays: ReplayService;
+  readonly live: LiveScreens;
   readonly events = new EventBus();
   readonly docker: Dockerode;
   private lastDockerStatus: DockerStatus | undefined;
@@ -49,7 +57,15 @@ export class Workbench {
     this.datasets = new DatasetRepo(this.db);
     this.docker = options.docker ?? createDockerClient();
     this.runs = new RunRepo(this.db);
+    this.artifacts = new ArtifactStore(options.dataDir, this.db);
+    const keep = (attemptId: string, kind: 'video' | 'trace' | 'log' | 'patch', name: string, data: Buffer): void => {
+      const { sha256, bytes } = this.artifacts.put(data);
+      this.runs.addArtifact(attemptId, { kind, name, sha256, bytes });
+    };
     this.engine = new RunEngine({
+      storeArtifact: keep,
+      afterTestRun: (attemptId, questionId, container, runIndex, signal) =>
+        collectTestRunArtifacts({ container, questionId, runIndex, signal, keep: (kind, name, data) => keep(attemptId, kind, name, data) }),
       runs: this.runs,
       datasets: this.datasets,
       settings: () => this.settings.get(),
@@ -61,6 +77,18 @@ export class Workbench {
         return status.ok ? status.version : null;
       },
     });
+    this.replays = new ReplayService(this.runs, this.artifacts);
+    this.live = new LiveScreens(this.docker, (attemptId) => this.runningContainer(attemptId));
+  }
+
+  /** The container of an attempt that is running now (for live screens). */
+  private runningContainer(attemptId: string): string | null {
+    try {
+      const a = this.runs.attempt(attemptId);
+      return ['starting', 'setup', 'solving', 'grading'].includes(a.state) ? a.containerId : null;
+    } catch {
+      return null;
+    }
   }
 
   /**
@@ -104,7 +132,16 @@ export class Workbench {
     return () => clearInterval(timer);
   }
 
+  /** Deletes a run and its ledger, then the artifacts no other run uses. */
+  deleteRun(runId: string): { freedBytes: number } {
+    this.engine.cancel(runId);
+    this.runs.deleteRun(runId);
+    return { freedBytes: this.artifacts.collectGarbage().bytes };
+  }
+
   async close(): Promise<void> {
+    this.live.stopAll();
+    stopTraceViewers();
     await this.engine.shutdown();
     this.db.close();
   }

@@ -8,7 +8,7 @@
  * checked so a web page cannot reach the server through DNS rebinding.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +16,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventName, EventMap } from '../../shared/contract';
 import type { Envelope, ErrorInfo } from '../../shared/result';
+import type { LiveQuality } from '../../shared/replay';
 import { dispatch } from '../core/handlers/dispatch';
 import type { Handlers } from '../core/handlers/handlers';
 import type { EventBus } from '../core/events';
@@ -35,6 +36,10 @@ export interface ServeOptions {
   uploadDir?: string;
   /** Largest accepted upload. */
   maxUploadBytes?: number;
+  /** Stored artifacts (videos, traces) and entries of trace zips, for replays. */
+  artifacts?: { pathOf(sha256: string): string; zipEntry(sha256: string, entry: string): Buffer | null };
+  /** Live screens of running attempts, streamed over /api/live. */
+  live?: { watch(attemptId: string, quality: LiveQuality, onFrame: (jpeg: Buffer) => void, onEnd?: (reason: string) => void): () => void };
 }
 
 export interface RunningServer {
@@ -151,6 +156,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       sendJson(res, 200, { ok: true, value: { path: stored } });
       return;
     }
+    const artifact = /^\/api\/artifacts\/([0-9a-f]{64})(?:\/zip\/(.+))?$/.exec(url.pathname);
+    if (artifact) {
+      serveArtifact(req, res, options.artifacts, artifact[1] ?? '', artifact[2] === undefined ? undefined : decodeURIComponent(artifact[2]));
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new HttpError(405, { code: 'invalid_input', message: `${req.method ?? ''} is not allowed here` });
     }
@@ -168,10 +178,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     try {
       checkHostAndOrigin(req);
       checkToken(req, url);
-      if (url.pathname !== '/api/events') throw new HttpError(404, { code: 'not_found', message: 'no such socket' });
+      if (url.pathname !== '/api/events' && url.pathname !== '/api/live') throw new HttpError(404, { code: 'not_found', message: 'no such socket' });
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 500;
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    if (url.pathname === '/api/live') {
+      const attemptId = url.searchParams.get('attempt') ?? '';
+      const quality: LiveQuality = url.searchParams.get('quality') === 'full' ? 'full' : 'thumb';
+      wss.handleUpgrade(req, socket, head, (ws) => attachLive(ws, options.live, attemptId, quality));
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => attachEvents(ws, options.events));
@@ -206,6 +222,79 @@ function attachEvents(ws: WebSocket, events: EventBus): void {
   ws.on('error', unsubscribe);
   // The socket is push-only; anything a client sends is ignored rather than interpreted.
   ws.on('message', () => undefined);
+}
+
+/**
+ * Sends one attempt's live frames as binary messages while the socket is open. A slow client
+ * gets fewer frames rather than later ones: frames are dropped while the socket is backed up.
+ */
+function attachLive(ws: WebSocket, live: ServeOptions['live'], attemptId: string, quality: LiveQuality): void {
+  if (!live || !attemptId) {
+    ws.close(1008, 'no live screens here');
+    return;
+  }
+  const stop = live.watch(
+    attemptId,
+    quality,
+    (jpeg) => {
+      if (ws.readyState === ws.OPEN && ws.bufferedAmount < 2 * 1024 * 1024) ws.send(jpeg, { binary: true });
+    },
+    (reason) => ws.close(1000, reason.slice(0, 120)),
+  );
+  ws.on('close', stop);
+  ws.on('error', stop);
+}
+
+/** An artifact file (with Range, so a video can seek), or one entry of a trace zip. */
+function serveArtifact(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  artifacts: ServeOptions['artifacts'],
+  sha256: string,
+  entry: string | undefined,
+): void {
+  if (!artifacts) throw new HttpError(404, { code: 'not_found', message: 'no artifacts here' });
+  const headers = { 'Cache-Control': 'private, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' };
+  if (entry !== undefined) {
+    const data = artifacts.zipEntry(sha256, entry);
+    if (!data) throw new HttpError(404, { code: 'not_found', message: `no entry ${entry}` });
+    res.writeHead(200, { ...headers, 'Content-Type': entry.endsWith('.jpeg') || entry.endsWith('.jpg') ? 'image/jpeg' : 'application/octet-stream', 'Content-Length': data.length });
+    res.end(data);
+    return;
+  }
+  const file = artifacts.pathOf(sha256);
+  if (!existsSync(file)) throw new HttpError(404, { code: 'not_found', message: `no artifact ${sha256}` });
+  const size = statSync(file).size;
+  const type = sniffType(file);
+  const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+  if (range && (range[1] || range[2])) {
+    const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+    const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+    if (start > end || start >= size) {
+      res.writeHead(416, { 'Content-Range': `bytes */${size}` });
+      res.end();
+      return;
+    }
+    res.writeHead(206, { ...headers, 'Content-Type': type, 'Accept-Ranges': 'bytes', 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': end - start + 1 });
+    createReadStream(file, { start, end }).pipe(res);
+    return;
+  }
+  res.writeHead(200, { ...headers, 'Content-Type': type, 'Accept-Ranges': 'bytes', 'Content-Length': size });
+  createReadStream(file).pipe(res);
+}
+
+/** Artifacts are named by hash only; their first bytes say what they are. */
+function sniffType(file: string): string {
+  const head = Buffer.alloc(12);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, head, 0, 12, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (head.subarray(4, 8).toString('latin1') === 'ftyp') return 'video/mp4';
+  if (head.readUInt32LE(0) === 0x04034b50) return 'application/zip';
+  return 'text/plain; charset=utf-8';
 }
 
 function statusFor(code: ErrorInfo['code']): number {

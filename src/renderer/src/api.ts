@@ -5,10 +5,13 @@
  */
 import type { ChannelInput, ChannelName, ChannelOutput, EventMap, EventName } from '../../shared/contract';
 import type { Envelope, ErrorCode } from '../../shared/result';
+import type { LiveQuality } from '../../shared/replay';
 
 interface Bridge {
   invoke(channel: string, input: unknown): Promise<unknown>;
   on(listener: (event: string, payload: unknown) => void): () => void;
+  /** Electron only: live JPEG frames of an attempt's screen while subscribed. */
+  watchLive?(attemptId: string, quality: LiveQuality, onFrame: (jpeg: Uint8Array) => void): () => void;
 }
 
 declare global {
@@ -93,4 +96,31 @@ export function forgetTokenInUrl(): void {
     url.searchParams.delete('token');
     history.replaceState(null, '', url.pathname + url.search + url.hash);
   }
+}
+
+/**
+ * The URL of a stored artifact (a video, a trace), or of one entry of a trace zip (a screencast
+ * frame). Serve mode serves them over HTTP with the session cookie (with Range, so videos
+ * seek); the window through its own `lancer-artifact:` protocol.
+ */
+export function artifactUrl(sha256: string, entry?: string): string {
+  const suffix = entry ? `/zip/${entry.split('/').map(encodeURIComponent).join('/')}` : '';
+  return window.lancer ? `lancer-artifact://a/${sha256}${suffix}` : `/api/artifacts/${sha256}${suffix}`;
+}
+
+/**
+ * Streams an attempt's live screen (JPEG frames) while subscribed. Nothing streams when nobody
+ * watches: the server starts the capture on the first watcher and stops it after the last.
+ */
+export function watchLive(attemptId: string, quality: LiveQuality, onFrame: (frame: Blob) => void): () => void {
+  if (window.lancer?.watchLive) {
+    return window.lancer.watchLive(attemptId, quality, (jpeg) => onFrame(new Blob([jpeg as BlobPart], { type: 'image/jpeg' })));
+  }
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  const socket = new WebSocket(`${scheme}://${location.host}/api/live?attempt=${encodeURIComponent(attemptId)}&quality=${quality}`);
+  socket.binaryType = 'blob';
+  socket.onmessage = (message) => {
+    if (message.data instanceof Blob) onFrame(message.data);
+  };
+  return () => socket.close();
 }

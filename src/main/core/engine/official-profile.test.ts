@@ -114,6 +114,8 @@ describe('the official profile', () => {
       "rm -rf '/app/tests/logs/601'/*",
       `bash -i -c 'export ISSUE_ID=601; ansible-playbook -i "localhost," --connection=local /app/tests/run_tests.yml'`,
       "cat '/app/tests/logs/601/pytest_exit_code'",
+      // artifacts collected, then cleared for the next run
+      "rm -f '/app/tests/attempts/601'/output.mp4 '/app/tests/attempts/601'/trace*.zip",
     ]);
     expect(rec.cut).toBe(1);
     expect(rec.removed).toBe(1);

@@ -28,7 +28,8 @@ const official: Profile = {
 
 const sample: Profile = {
   name: 'sample',
-  testCommand: (id) => `bash -c ${shellQuote(`export ISSUE_ID=${id}; bash /app/tests/run_tests.sh`)}`,
+  // TRACE_ALWAYS keeps a Playwright trace of every grading run for the replay view.
+  testCommand: (id) => `bash -c ${shellQuote(`export ISSUE_ID=${id}; export TRACE_ALWAYS=true; bash /app/tests/run_tests.sh`)}`,
   // No python in the sample image: bash's /dev/tcp needs DNS and a route, both gone.
   internetProbe: `timeout 5 bash -c 'exec 3<>/dev/tcp/deb.debian.org/80'`,
 };

@@ -26,6 +26,8 @@ export interface EngineDeps {
   appVersion: string;
   dockerVersion?: () => Promise<string | null>;
   pid?: number;
+  /** Keeps an artifact of an attempt (the model patch at the end). */
+  storeArtifact?: (attemptId: string, kind: 'patch', name: string, data: Buffer) => void;
   /** Collects artifacts (video, trace) after each grading run; see live/artifacts. */
   afterTestRun?: (attemptId: string, questionId: string, container: TaskContainer, runIndex: number, signal: AbortSignal) => Promise<void>;
 }
@@ -286,6 +288,7 @@ export class RunEngine {
     }
     this.flushLogs();
     if (this.shuttingDown && result.outcome === 'cancelled') return;
+    if (result.patch) this.deps.storeArtifact?.(attempt.id, 'patch', 'model.patch', Buffer.from(result.patch));
     this.deps.runs.finish(attempt.id, result.outcome, result);
     this.emitAttempt(attempt.id);
     if (result.retryable && attempt.tryIndex < run.maxRetries && this.deps.runs.runSettings(attempt.runId).status !== 'cancelled') {

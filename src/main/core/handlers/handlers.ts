@@ -9,6 +9,8 @@ import type { ImagesOverview } from '../../../shared/images';
 import path from 'node:path';
 import { buildSampleImages, listWorkbenchImages, measureImagesDisk, removeImage } from '../images/sample-images';
 import { projectRoot } from '../paths';
+import { existsSync } from 'node:fs';
+import { openTraceViewer } from '../live/trace-viewer';
 import { importDataset } from '../dataset/importer';
 import type { Workbench } from '../workbench';
 
@@ -123,6 +125,14 @@ export function createHandlers(wb: Workbench, ports: PlatformPorts = {}): Handle
       const buildId = `build-${Date.now()}`;
       void buildImagesWithEvents(wb, buildId, only);
       return { buildId };
+    },
+    'runs.delete': ({ runId }) => wb.deleteRun(runId),
+    'artifacts.usage': () => wb.artifacts.usage(),
+    'replay.get': ({ attemptId }) => wb.replays.replay(attemptId),
+    'replay.openTraceViewer': async ({ sha256 }) => {
+      const file = wb.artifacts.pathOf(sha256);
+      if (!existsSync(file)) throw new AppError('not_found', `no artifact ${sha256}`);
+      return { url: await openTraceViewer(file, sha256) };
     },
     'attempts.get': ({ attemptId }) => wb.runs.attemptDetail(attemptId),
     'attempts.logs': ({ attemptId, afterId }) => wb.runs.logs(attemptId, afterId ?? 0),

@@ -339,6 +339,12 @@ export class RunRepo {
     })();
   }
 
+  /** Deletes a run with its attempts, phases, logs and artifact links (not the artifact files). */
+  deleteRun(runId: string): void {
+    this.runRow(runId);
+    this.db.prepare('DELETE FROM runs WHERE id = ?').run(runId);
+  }
+
   addArtifact(attemptId: string, a: ArtifactInfo): void {
     this.db.transaction(() => {
       this.db.prepare('INSERT OR IGNORE INTO artifacts (sha256, bytes, created_at) VALUES (?, ?, ?)').run(a.sha256, a.bytes, now());

@@ -1,0 +1,118 @@
+/**
+ * Live screens and replays on a real grading run of a sample task: the live stream's frames
+ * change while the test drives the browser; the run keeps a video and a trace whose actions the
+ * replay lists; artifacts are served with Range; deleting the run frees what only it used.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { RunEvent } from '../../src/shared/runs';
+import { importDataset } from '../../src/main/core/dataset/importer';
+import { canRunSample, ensureSampleImages, sampleCsv, sampleIssues } from '../helpers/sample-images';
+import { startTestServer, type TestServer } from '../helpers/workbench-server';
+
+const MINUTE = 60_000;
+const runnable = await canRunSample();
+
+describe.skipIf(!runnable)('live screens and replays (real Docker)', () => {
+  let t: TestServer;
+  let runId = '';
+  let attemptId = '';
+  const frames: Buffer[] = [];
+
+  beforeAll(async () => {
+    await ensureSampleImages();
+    t = await startTestServer();
+    t.wb.settings.update({ testRuns: 1 });
+    await importDataset(t.wb.datasets, { path: sampleCsv, issuesDir: sampleIssues, name: 'sample' });
+  }, 25 * MINUTE);
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('streams changing frames of a running grading, only while watched', async () => {
+    runId = await t.wb.engine.createRun({ datasetId: 'sample', taskIds: ['9008'], solver: { kind: 'null' } });
+    // Watch as soon as the test runs in the browser (the grading phase).
+    const watched = new Promise<void>((resolve, reject) => {
+      const off = t.wb.events.subscribe((name, payload) => {
+        const e = payload as RunEvent;
+        if (name !== 'run.event' || e.type !== 'attempt' || e.attempt.state !== 'grading' || attemptId) return;
+        attemptId = e.attempt.id;
+        off();
+        const ws = new WebSocket(`ws://127.0.0.1:${t.server.port}/api/live?attempt=${attemptId}&quality=full&token=${t.server.token}`, {
+          headers: { Origin: `http://127.0.0.1:${t.server.port}` },
+        });
+        ws.on('message', (data: Buffer) => frames.push(data));
+        ws.on('error', reject);
+        setTimeout(() => {
+          expect(t.wb.live.activeCaptures).toBe(1);
+          ws.close();
+          resolve();
+        }, 6000);
+      });
+    });
+    const done = t.wb.engine.start(runId);
+    await watched;
+    await done;
+    expect(frames.length).toBeGreaterThanOrEqual(10);
+    expect(frames.every((f) => f[0] === 0xff && f[1] === 0xd8)).toBe(true);
+    const distinct = new Set(frames.map((f) => createHash('sha1').update(f).digest('hex')));
+    expect(distinct.size).toBeGreaterThan(1);
+    // Nobody watches any more: the capture stopped.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(t.wb.live.activeCaptures).toBe(0);
+  }, 10 * MINUTE);
+
+  it('keeps a video and a trace whose actions the replay lists, with the failure', async () => {
+    const replay = t.wb.replays.replay(attemptId);
+    expect(replay.state).toBe('failed');
+    const [run] = replay.runs;
+    expect(run?.exitCode).toBe(1);
+    expect(run?.video?.bytes).toBeGreaterThan(10_000);
+    expect(run?.video?.startWallMs).toBeGreaterThan(1_600_000_000_000);
+    const trace = run?.traces[0];
+    expect(trace?.actions.length).toBeGreaterThan(3);
+    expect(trace?.actions.map((a) => a.title).join('\n')).toMatch(/goto/);
+    expect(trace?.frames.length).toBeGreaterThan(0);
+    expect(trace?.wallStartMs).toBeGreaterThan(1_600_000_000_000);
+    expect(run?.failure).toBeTruthy();
+  });
+
+  it('serves the video with Range and trace frames from the zip, only with the token', async () => {
+    const run = t.wb.replays.replay(attemptId).runs[0]!;
+    const auth = { Authorization: `Bearer ${t.server.token}` };
+    const part = await fetch(`${t.base}/api/artifacts/${run.video!.sha256}`, { headers: { ...auth, Range: 'bytes=0-99' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 0-99/${run.video!.bytes}`);
+    expect(part.headers.get('content-type')).toBe('video/mp4');
+    expect((await part.arrayBuffer()).byteLength).toBe(100);
+    const frame = run.traces[0]!.frames[0]!;
+    const img = await fetch(`${t.base}/api/artifacts/${run.traces[0]!.sha256}/zip/${frame.entry.split('/').map(encodeURIComponent).join('/')}`, { headers: auth });
+    expect(img.status).toBe(200);
+    const bytes = Buffer.from(await img.arrayBuffer());
+    expect([bytes[0], bytes[1]]).toEqual([0xff, 0xd8]);
+    expect((await fetch(`${t.base}/api/artifacts/${run.video!.sha256}`)).status).toBe(401);
+  });
+
+  it("opens the trace in Playwright's own trace viewer on loopback", async () => {
+    const run = t.wb.replays.replay(attemptId).runs[0]!;
+    const res = await fetch(`${t.base}/api/invoke/replay.openTraceViewer`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${t.server.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ input: { sha256: run.traces[0]!.sha256 } }),
+    });
+    const { value } = (await res.json()) as { value: { url: string } };
+    expect(value.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const viewer = await fetch(value.url);
+    expect(viewer.status).toBe(200);
+    expect(await viewer.text()).toMatch(/<html/i);
+  }, MINUTE);
+
+  it('deleting the run deletes its artifacts', async () => {
+    const before = t.wb.artifacts.usage();
+    expect(before.byRun.find((r) => r.runId === runId)?.bytes).toBeGreaterThan(0);
+    const { freedBytes } = t.wb.deleteRun(runId);
+    expect(freedBytes).toBeGreaterThan(10_000);
+    expect(t.wb.artifacts.usage().byRun.find((r) => r.runId === runId)).toBeUndefined();
+  });
+});
