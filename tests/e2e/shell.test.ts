@@ -32,7 +32,7 @@ describe.skipIf(!hasChromium)('app shell in Chromium', () => {
   });
 
   it('navigates every section', async () => {
-    for (const label of ['Tasks', 'Runs', 'Results', 'Images', 'Settings']) {
+    for (const label of ['Tasks', 'Runs', 'Results', 'Images', 'Live', 'Settings']) {
       await page.getByRole('link', { name: label, exact: true }).click();
       await expect.poll(() => page.getAttribute('main', 'aria-label')).toBe(label);
       await page.getByRole('heading', { level: 1, name: label }).waitFor();

@@ -5,12 +5,13 @@
 import { create } from 'zustand';
 import type { AppInfo, DockerStatus } from '../../shared/domain';
 
-export const sections = ['tasks', 'runs', 'results', 'images', 'settings'] as const;
+export const sections = ['tasks', 'runs', 'live', 'results', 'images', 'settings'] as const;
 export type Section = (typeof sections)[number];
 
 export const sectionLabels: Record<Section, string> = {
   tasks: 'Tasks',
   runs: 'Runs',
+  live: 'Live',
   results: 'Results',
   images: 'Images',
   settings: 'Settings',
@@ -18,6 +19,8 @@ export const sectionLabels: Record<Section, string> = {
 
 export function sectionFromHash(hash: string): Section {
   const name = hash.replace(/^#\/?/, '').split('/')[0] ?? '';
+  // Replays and comparisons are opened from runs: the Runs entry stays highlighted.
+  if (name === 'replay' || name === 'compare') return 'runs';
   return (sections as readonly string[]).includes(name) ? (name as Section) : 'tasks';
 }
 

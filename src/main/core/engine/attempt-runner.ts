@@ -143,7 +143,10 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
     phase = next;
     input.onPhase(next);
   };
-  const log = (text: string): void => input.log(phase, text);
+  /** A whole message line. */
+  const log = (text: string): void => input.log(phase, text.endsWith('\n') ? text : `${text}\n`);
+  /** Raw command output, in whatever chunks it arrives (the engine joins lines). */
+  const stream = (text: string): void => input.log(phase, text);
 
   /** `sh -c` in the repo; `check` turns a non-zero exit into a system error, as check_shell_command. */
   const sh = async (command: string, phaseSignal: AbortSignal, opts: { check?: boolean; timeoutMs?: number } = {}): Promise<ExecResult> => {
@@ -152,7 +155,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       timeoutMs: opts.timeoutMs ?? 10 * 60_000,
       signal: phaseSignal,
       workdir: cwd,
-      onOutput: (text) => log(text),
+      onOutput: stream,
     });
     if (opts.check && result.exitCode !== 0) {
       throw new SystemError(`\`${command.slice(0, 120)}\` exited ${result.exitCode}: ${result.output.trim().slice(-400)}`);
@@ -189,7 +192,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
     // ---- solving
     enter('solving');
     const solved = await inPhase('solving', limits.solveTimeoutSec, signal, (s) =>
-      input.solver.solve({ task, container: container!, cwd, signal: s, timeoutMs: limits.solveTimeoutSec * 1000, log }),
+      input.solver.solve({ task, container: container!, cwd, signal: s, timeoutMs: limits.solveTimeoutSec * 1000, log: stream }),
     );
     decision = solved.decision ?? null;
     if (solved.note) log(`solver: ${solved.note}`);

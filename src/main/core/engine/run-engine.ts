@@ -212,7 +212,8 @@ export class RunEngine {
     const running = new Set<Promise<void>>();
     for (;;) {
       const settings = this.deps.runs.runSettings(runId);
-      if (settings.status === 'cancelled') break;
+      // Cancelled, or this process is shutting down: start nothing new; what runs was aborted.
+      if (settings.status === 'cancelled' || active.controller.signal.aborted) break;
       if (settings.status === 'running') {
         for (const attempt of this.deps.runs.claim(runId, settings.concurrency - running.size, this.pid)) {
           this.emitAttempt(attempt.id);
@@ -243,6 +244,10 @@ export class RunEngine {
     const run = this.deps.runs.runSettings(attempt.runId);
     const settings = this.deps.settings();
     let result: AttemptResult;
+    const partial = { text: '', phase: 'starting' as Phase };
+    const push = (phase: Phase, line: string): void => {
+      if (line.trim() !== '') this.pendingLogs.push({ attemptId: attempt.id, phase, at: new Date().toISOString(), text: line.slice(0, 4000) });
+    };
     try {
       const task = this.deps.datasets.getTask(`${run.manifest.dataset.id}/${attempt.questionId}`);
       const { solver } = builtinSolverFor(run.solver);
@@ -271,8 +276,16 @@ export class RunEngine {
         },
         onContainer: (ids) => this.deps.runs.setContainer(attempt.id, ids),
         log: (phase, text) => {
-          for (const line of text.split(/\r?\n/)) {
-            if (line.trim() !== '') this.pendingLogs.push({ attemptId: attempt.id, phase, at: new Date().toISOString(), text: line.slice(0, 4000) });
+          // Output arrives in chunks that can end mid-line: keep the unfinished tail until its
+          // newline (or the next phase) so a line is never stored in two halves.
+          const lines = (partial.text + text).split(/\r?\n/);
+          const tail = lines.pop() ?? '';
+          partial.text = tail;
+          partial.phase = phase;
+          for (const line of lines) push(phase, line);
+          if (partial.text.length > 4000) {
+            push(phase, partial.text);
+            partial.text = '';
           }
         },
         afterTestRun: this.deps.afterTestRun
@@ -283,6 +296,7 @@ export class RunEngine {
       // Something outside the attempt's own steps (a missing task row, a bug): an error, kept.
       result = { outcome: 'error', earned: 0, patch: null, decision: null, grader: null, error: (error as Error).message, retryable: true };
     } finally {
+      push(partial.phase, partial.text);
       active.attempts.delete(attempt.id);
       active.controller.signal.removeEventListener('abort', onRunAbort);
     }

@@ -13,7 +13,7 @@ export type FrameListener = (jpeg: Buffer) => void;
 
 const PROFILES: Record<LiveQuality, { fps: number; width: number; quality: number }> = {
   thumb: { fps: 5, width: 320, quality: 8 },
-  full: { fps: 10, width: 1280, quality: 5 },
+  full: { fps: 15, width: 1280, quality: 5 },
 };
 
 /** Splits an MJPEG byte stream into whole JPEG images (SOI 0xFFD8 … EOI 0xFFD9). */
@@ -103,7 +103,7 @@ export class LiveScreens {
     // The tag in the command line lets the stop find exactly this capture to end it.
     const command =
       `exec ffmpeg -nostdin -loglevel error -f x11grab -draw_mouse 0 -framerate ${p.fps} -i "\${DISPLAY:-:99}" ` +
-      `-vf "scale='min(${p.width},iw)':-2" -q:v ${p.quality} -f mjpeg -metadata comment=${tag} -`;
+      `-vf "scale='min(${p.width},iw)':-2" -q:v ${p.quality} -flush_packets 1 -f mjpeg -metadata comment=${tag} -`;
     const container = this.docker.getContainer(containerId);
     let stream: Readable | undefined;
     let stopped = false;

@@ -8,7 +8,7 @@ import { RunRepo } from '../store/run-repo';
 import { ArtifactStore } from './artifact-store';
 import { videoStartMs } from './collect-artifacts';
 import { JpegSplitter } from './live-screens';
-import { listZip, readZipEntry, ZipError } from './zip-reader';
+import { listZip, readZipEntry, ZipError, ZipFileReader } from './zip-reader';
 
 const jpeg = (n: number): Buffer => Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.from([n, 0xff, 0x00, n]), Buffer.from([0xff, 0xd9])]);
 
@@ -46,6 +46,12 @@ with zipfile.ZipFile(${JSON.stringify(file)}, 'w') as z:
     expect(readZipEntry(zip, entries.get('trace.trace')!).toString()).toBe('{"type":"before"}\n'.repeat(100));
     expect(readZipEntry(zip, entries.get('resources/a.jpeg')!)).toEqual(Buffer.from([0xff, 0xd8, 0x78, 0x78, 0xff, 0xd9]));
     expect(() => listZip(Buffer.from('not a zip at all, not even close'))).toThrow(ZipError);
+    // The same entries read by position from the file, without loading it whole.
+    const onDisk = new ZipFileReader(file);
+    expect(onDisk.names()).toEqual(['trace.trace', 'resources/a.jpeg']);
+    expect(onDisk.read('resources/a.jpeg')).toEqual(Buffer.from([0xff, 0xd8, 0x78, 0x78, 0xff, 0xd9]));
+    expect(onDisk.read('trace.trace')?.toString()).toBe('{"type":"before"}\n'.repeat(100));
+    expect(onDisk.read('missing')).toBeNull();
     cleanup();
   });
 });

@@ -8,7 +8,7 @@ import type { AttemptReplay, RunReplay, TraceReplay } from '../../../shared/repl
 import type { RunRepo } from '../store/run-repo';
 import type { ArtifactStore } from './artifact-store';
 import { failureFromLog, parseTrace } from './trace-replay';
-import { listZip, readZipEntry } from './zip-reader';
+import { ZipFileReader } from './zip-reader';
 
 const NAME = /^(video|trace|pytest)-run(\d+)(?:-(\d+))?\.(mp4|zip|log|start)$/;
 
@@ -71,10 +71,16 @@ export class ReplayService {
     };
   }
 
+  private readonly zips = new Map<string, ZipFileReader>();
+
   /** One entry of a stored zip (a screencast JPEG), or null. */
   zipEntry(sha256: string, entryName: string): Buffer | null {
-    const zip = readFileSync(this.artifacts.pathOf(sha256));
-    const entry = listZip(zip).get(entryName);
-    return entry ? readZipEntry(zip, entry) : null;
+    let zip = this.zips.get(sha256);
+    if (!zip) {
+      zip = new ZipFileReader(this.artifacts.pathOf(sha256));
+      if (this.zips.size > 50) this.zips.delete(this.zips.keys().next().value as string);
+      this.zips.set(sha256, zip);
+    }
+    return zip.read(entryName);
   }
 }

@@ -1,24 +1,38 @@
 /**
  * The app shell: navigation on the left, the current section, and the status bar.
  */
-import { useEffect, type ReactElement } from 'react';
+import { lazy, Suspense, useEffect, type ReactElement } from 'react';
 import { invoke, on } from '../../api';
 import { sectionFromHash, sectionLabels, sections, useAppStore, type Section } from '../../store';
 import { SettingsPage } from '../settings/settings-page';
-import { PlaceholderPage } from '../placeholder/placeholder-page';
+import { RunsPage } from '../runs/runs-page';
+import { ResultsPage } from '../results/results-page';
+import { ImagesPage } from '../images/images-page';
+import { LivePage } from '../live/live-page';
+import { ReplayRouteView, replayRouteLabel, useReplayRoute } from '../replay/route';
 import { StatusBar } from './status-bar';
 import { assertNever } from '../../../../shared/result';
+
+// The task browser carries the markdown and highlighting libraries: load it when it is opened,
+// so other views (a replay link, the live grid) start without them.
+const TasksPage = lazy(() => import('../tasks/tasks-page').then((m) => ({ default: m.TasksPage })));
 
 function SectionView({ section }: { section: Section }): ReactElement {
   switch (section) {
     case 'tasks':
-      return <PlaceholderPage title="Tasks" text="Import a SWE-Lancer task CSV to browse its tasks here." />;
+      return (
+        <Suspense fallback={<section className="page muted">Loading…</section>}>
+          <TasksPage />
+        </Suspense>
+      );
     case 'runs':
-      return <PlaceholderPage title="Runs" text="Runs of a task selection in Docker will be listed here." />;
+      return <RunsPage />;
+    case 'live':
+      return <LivePage />;
     case 'results':
-      return <PlaceholderPage title="Results" text="Earnings and pass/fail/timeout/error breakdowns of finished runs." />;
+      return <ResultsPage />;
     case 'images':
-      return <PlaceholderPage title="Images" text="Task images, their sizes and disk use." />;
+      return <ImagesPage />;
     case 'settings':
       return <SettingsPage />;
     default:
@@ -31,6 +45,7 @@ export function App(): ReactElement {
   const setSection = useAppStore((s) => s.setSection);
   const setInfo = useAppStore((s) => s.setInfo);
   const setDocker = useAppStore((s) => s.setDocker);
+  const replayRoute = useReplayRoute();
 
   useEffect(() => {
     const onHash = (): void => setSection(sectionFromHash(location.hash));
@@ -59,8 +74,8 @@ export function App(): ReactElement {
           </a>
         ))}
       </nav>
-      <main className="content" aria-label={sectionLabels[section]}>
-        <SectionView section={section} />
+      <main className="content" aria-label={replayRoute ? replayRouteLabel(replayRoute) : sectionLabels[section]}>
+        {replayRoute ? <ReplayRouteView route={replayRoute} /> : <SectionView section={section} />}
       </main>
       <StatusBar />
     </div>

@@ -1,0 +1,255 @@
+/**
+ * "New run": a dataset, what to run (every task, a saved task set, or question ids), the
+ * solver, and how many attempts at once; Start calls `runs.start` and opens the new run.
+ */
+import { useEffect, useMemo, useState, type FormEvent, type ReactElement } from 'react';
+import type { RunStartInput } from '../../../../shared/runs';
+import type { DatasetSummary, TaskRow, TaskSet } from '../../../../shared/tasks';
+import { invoke } from '../../api';
+import { errorText, formatDollars, plural } from './format';
+
+type Scope = 'all' | 'set' | 'ids';
+type SolverKind = 'gold' | 'null' | 'predictions';
+
+interface Choices {
+  datasets: DatasetSummary[];
+  taskSets: TaskSet[];
+  concurrency: number;
+}
+
+/** `9001, 9002 9003` → ['9001', '9002', '9003'], duplicates dropped, order kept. */
+export function parseQuestionIds(text: string): string[] {
+  return [...new Set(text.split(/[\s,;]+/).map((s) => s.trim()).filter((s) => s !== ''))];
+}
+
+export function NewRunForm({ onStarted, onClose }: { onStarted: (runId: string) => void; onClose: () => void }): ReactElement {
+  const [choices, setChoices] = useState<Choices>();
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [datasetId, setDatasetId] = useState('');
+  const [scope, setScope] = useState<Scope>('all');
+  const [taskSet, setTaskSet] = useState('');
+  const [idsText, setIdsText] = useState('');
+  const [solver, setSolver] = useState<SolverKind>('gold');
+  const [predictions, setPredictions] = useState('');
+  const [concurrency, setConcurrency] = useState('');
+  const [tasksOf, setTasksOf] = useState<{ datasetId: string; rows: TaskRow[] }>();
+  const [starting, setStarting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    Promise.all([invoke('datasets.list', {}), invoke('tasksets.list', {}), invoke('settings.get', {})])
+      .then(([datasets, taskSets, settings]) => {
+        if (!live) return;
+        setChoices({ datasets, taskSets, concurrency: settings.concurrency });
+        setDatasetId((current) => current || (datasets[0]?.id ?? ''));
+        setConcurrency((current) => current || String(settings.concurrency));
+      })
+      .catch((e: unknown) => live && setLoadError(errorText(e)));
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  // The dataset's rows, to check typed question ids and show what they are worth.
+  const needRows = scope === 'ids' && datasetId !== '';
+  useEffect(() => {
+    if (!needRows || tasksOf?.datasetId === datasetId) return undefined;
+    let live = true;
+    invoke('tasks.list', { datasetId })
+      .then((rows) => live && setTasksOf({ datasetId, rows }))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [needRows, datasetId, tasksOf?.datasetId]);
+
+  const dataset = choices?.datasets.find((d) => d.id === datasetId);
+  const setsForDataset = useMemo(
+    () => (choices?.taskSets ?? []).filter((s) => s.taskIds.some((id) => id.startsWith(`${datasetId}/`))),
+    [choices, datasetId],
+  );
+  const ids = useMemo(() => parseQuestionIds(idsText), [idsText]);
+  const rows = tasksOf?.datasetId === datasetId ? tasksOf.rows : undefined;
+
+  const preview = ((): { text: string; problem: string | null } => {
+    if (!dataset) return { text: '', problem: 'Choose a dataset.' };
+    if (scope === 'all') return { text: `${plural(dataset.taskCount, 'task')} · ${formatDollars(dataset.totalDollars)}`, problem: null };
+    if (scope === 'set') {
+      const set = setsForDataset.find((s) => s.name === taskSet);
+      if (!set) return { text: '', problem: setsForDataset.length === 0 ? 'No saved task set has tasks of this dataset.' : 'Choose a task set.' };
+      const count = set.taskIds.filter((id) => id.startsWith(`${datasetId}/`)).length;
+      return { text: plural(count, 'task'), problem: null };
+    }
+    if (ids.length === 0) return { text: '', problem: 'Type one or more question ids.' };
+    if (!rows) return { text: plural(ids.length, 'task'), problem: null };
+    const byId = new Map(rows.map((r) => [r.questionId, r]));
+    const unknown = ids.filter((id) => !byId.has(id));
+    if (unknown.length > 0) return { text: '', problem: `Not in ${dataset.name}: ${unknown.slice(0, 6).join(', ')}${unknown.length > 6 ? ', …' : ''}` };
+    const dollars = ids.reduce((sum, id) => sum + (byId.get(id)?.price ?? 0), 0);
+    return { text: `${plural(ids.length, 'task')} · ${formatDollars(dollars)}`, problem: null };
+  })();
+
+  const submit = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
+    event.preventDefault();
+    if (preview.problem) {
+      setError(preview.problem);
+      return;
+    }
+    const input: RunStartInput = {
+      datasetId,
+      solver: solver === 'predictions' ? { kind: 'predictions', file: predictions.trim() } : { kind: solver },
+    };
+    if (scope === 'set') input.taskSet = taskSet;
+    if (scope === 'ids') input.taskIds = ids;
+    const parallel = Number(concurrency);
+    if (concurrency.trim() !== '') {
+      if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) {
+        setError('Concurrency is a whole number from 1 to 64.');
+        return;
+      }
+      input.concurrency = parallel;
+    }
+    if (solver === 'predictions' && predictions.trim() === '') {
+      setError('Give the path of a predictions file on the machine running the workbench.');
+      return;
+    }
+    setStarting(true);
+    setError(null);
+    try {
+      const { runId } = await invoke('runs.start', input);
+      onStarted(runId);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setStarting(false);
+    }
+  };
+
+  if (loadError) return <div className="panel new-run"><p className="error">{loadError}</p></div>;
+  if (!choices) return <div className="panel new-run"><p className="muted">Loading…</p></div>;
+  if (choices.datasets.length === 0) {
+    return (
+      <div className="panel new-run">
+        <div className="panel-title">
+          <h2>New run</h2>
+          <button type="button" className="link-button" onClick={onClose}>Close</button>
+        </div>
+        <p className="muted">No dataset yet: import one on the Tasks page (or with <code>lancer import</code>) first.</p>
+      </div>
+    );
+  }
+
+  return (
+    <form className="panel new-run" aria-label="New run" onSubmit={(e) => void submit(e)}>
+      <div className="panel-title">
+        <h2>New run</h2>
+        <button type="button" className="link-button" onClick={onClose}>Close</button>
+      </div>
+      <div className="form-grid">
+        <label className="field">
+          <span>Dataset</span>
+          <select value={datasetId} onChange={(e) => setDatasetId(e.target.value)}>
+            {choices.datasets.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name} (v{d.version}, {plural(d.taskCount, 'task')})
+              </option>
+            ))}
+          </select>
+        </label>
+
+        <fieldset className="field">
+          <legend>Tasks</legend>
+          <label className="radio">
+            <input type="radio" name="scope" checked={scope === 'all'} onChange={() => setScope('all')} />
+            All tasks
+          </label>
+          <label className="radio">
+            <input type="radio" name="scope" checked={scope === 'set'} onChange={() => setScope('set')} />
+            Task set
+            <select
+              aria-label="Task set"
+              value={taskSet}
+              disabled={scope !== 'set'}
+              onChange={(e) => setTaskSet(e.target.value)}
+            >
+              <option value="">{setsForDataset.length === 0 ? 'none saved' : 'choose…'}</option>
+              {setsForDataset.map((s) => (
+                <option key={s.name} value={s.name}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="radio">
+            <input type="radio" name="scope" checked={scope === 'ids'} onChange={() => setScope('ids')} />
+            Question ids
+            <input
+              type="text"
+              aria-label="Question ids"
+              placeholder="e.g. 9001, 9002"
+              value={idsText}
+              onFocus={() => setScope('ids')}
+              onChange={(e) => setIdsText(e.target.value)}
+            />
+          </label>
+        </fieldset>
+
+        <fieldset className="field">
+          <legend>Solver</legend>
+          <label className="radio">
+            <input type="radio" name="solver" checked={solver === 'gold'} onChange={() => setSolver('gold')} />
+            Gold patches <small className="muted">(should pass: checks the set-up)</small>
+          </label>
+          <label className="radio">
+            <input type="radio" name="solver" checked={solver === 'null'} onChange={() => setSolver('null')} />
+            Null <small className="muted">(no change: should fail)</small>
+          </label>
+          <label className="radio">
+            <input type="radio" name="solver" checked={solver === 'predictions'} onChange={() => setSolver('predictions')} />
+            Predictions file
+            <input
+              type="text"
+              aria-label="Predictions file"
+              placeholder="/path/on/the/server/predictions.jsonl"
+              value={predictions}
+              onFocus={() => setSolver('predictions')}
+              onChange={(e) => setPredictions(e.target.value)}
+            />
+          </label>
+          {solver === 'predictions' && (
+            <small className="muted hint">
+              JSONL on the machine running the workbench: one <code>{'{"question_id", "patch"}'}</code> or{' '}
+              <code>{'{"question_id", "selected_proposal_id"}'}</code> per line.
+            </small>
+          )}
+        </fieldset>
+
+        <label className="field narrow">
+          <span>Concurrency</span>
+          <input
+            type="number"
+            min={1}
+            max={64}
+            value={concurrency}
+            onChange={(e) => setConcurrency(e.target.value)}
+          />
+          <small className="muted">Default {choices.concurrency} (Settings)</small>
+        </label>
+      </div>
+      <div className="form-actions">
+        <button type="submit" disabled={starting}>
+          {starting ? 'Starting…' : 'Start run'}
+        </button>
+        <span className={preview.problem ? 'muted' : 'preview'} data-testid="new-run-preview">
+          {preview.problem ?? preview.text}
+        </span>
+      </div>
+      {error && (
+        <p className="error-box" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}

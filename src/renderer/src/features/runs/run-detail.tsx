@@ -1,0 +1,306 @@
+/**
+ * One run: its controls (pause / resume / cancel), the summary with its charts, the manifest,
+ * and every try of every task in the ledger.
+ */
+import { memo, useMemo, useState, type ReactElement, type ReactNode } from 'react';
+import type { AttemptSummary, RunManifest, RunStatus, RunSummary } from '../../../../shared/runs';
+import { invoke } from '../../api';
+import { EarnedBar, OutcomeBar } from './charts';
+import {
+  elapsedMs,
+  errorText,
+  formatDateTime,
+  formatDollars,
+  formatDuration,
+  formatPercent,
+  isActiveState,
+  plural,
+  solverLabel,
+} from './format';
+import { navigateRuns, runsHash } from './route';
+import { retriedTryIds, type RunSnapshot } from './run-state';
+import { useRunsStore } from './runs-store';
+import { ConfirmButton, downloadJson, RunStatusBadge, StateBadge, useNow } from './widgets';
+
+type Control = 'pause' | 'resume' | 'cancel';
+
+function allowed(status: RunStatus): Record<Control, boolean> {
+  return {
+    pause: status === 'running' || status === 'queued',
+    resume: status === 'paused',
+    cancel: status === 'running' || status === 'queued' || status === 'paused',
+  };
+}
+
+function RunControls({ run }: { run: RunSnapshot }): ReactElement {
+  const acknowledge = useRunsStore((s) => s.acknowledge);
+  const [busy, setBusy] = useState<Control | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const can = allowed(run.status);
+
+  const call = async (control: Control): Promise<void> => {
+    setBusy(control);
+    setError(null);
+    try {
+      const runId = run.id;
+      const summary: RunSummary =
+        control === 'pause'
+          ? await invoke('runs.pause', { runId })
+          : control === 'resume'
+            ? await invoke('runs.resume', { runId })
+            : await invoke('runs.cancel', { runId });
+      acknowledge(summary);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <div className="run-controls">
+      <button type="button" disabled={!can.pause || busy !== null} onClick={() => void call('pause')} title="Running attempts finish; no new ones start">
+        Pause
+      </button>
+      <button type="button" disabled={!can.resume || busy !== null} onClick={() => void call('resume')}>
+        Resume
+      </button>
+      <ConfirmButton
+        label="Cancel run"
+        question="Cancel this run?"
+        confirmLabel="Yes, cancel"
+        cancelLabel="Keep running"
+        danger
+        disabled={!can.cancel || busy !== null}
+        onConfirm={() => void call('cancel')}
+      />
+      {error && (
+        <span className="error" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function RunSummaryPanel({ run }: { run: RunSnapshot }): ReactElement {
+  const t = run.tally;
+  // Live attempts of the tries that count (a retried try is never live).
+  const running = run.attempts.filter((a) => !a.retried && isActiveState(a.state)).length;
+  return (
+    <section className="panel run-summary" aria-label="Summary" data-testid="run-summary">
+      <div className="summary-grid">
+        <div>
+          <h3>Earnings</h3>
+          <EarnedBar earned={t.earned} available={t.available} />
+        </div>
+        <div>
+          <h3>
+            Outcomes <span className="muted">· {plural(t.tasks, 'task')}, pass rate {formatPercent(t.passed, t.tasks)}</span>
+          </h3>
+          <OutcomeBar tally={t} running={running} />
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function Fact({ label, children }: { label: string; children: ReactNode }): ReactElement {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </>
+  );
+}
+
+function ManifestPanel({ runId, manifest }: { runId: string; manifest: RunManifest }): ReactElement {
+  const images = Object.entries(manifest.images);
+  const limits = manifest.limits;
+  return (
+    <details className="panel manifest" data-testid="manifest">
+      <summary>
+        <span className="summary-title">Manifest</span>
+        <span className="muted">
+          {manifest.dataset.id} v{manifest.dataset.version} · {solverLabel(manifest.solver)} · app {manifest.appVersion}
+        </span>
+      </summary>
+      <div className="manifest-body">
+        <dl className="facts">
+          <Fact label="Dataset">
+            {manifest.dataset.id} v{manifest.dataset.version} <span className="muted">(version id {manifest.dataset.versionId})</span>
+          </Fact>
+          <Fact label="Content hash">
+            <span className="mono">{manifest.dataset.contentHash}</span>
+          </Fact>
+          <Fact label="Tasks">{manifest.taskIds.join(', ')}</Fact>
+          <Fact label="Solver">
+            {solverLabel(manifest.solver)}
+            {manifest.solver.kind === 'predictions' && (
+              <span className="muted">
+                {' '}
+                · {manifest.solver.file} · {plural(manifest.solver.count, 'prediction')} · sha256 <span className="mono">{manifest.solver.sha256.slice(0, 16)}…</span>
+              </span>
+            )}
+          </Fact>
+          <Fact label="Timeouts">
+            set-up {manifest.timeoutsSec.setup} s · solve {manifest.timeoutsSec.solve} s · grade {manifest.timeoutsSec.grade} s
+          </Fact>
+          <Fact label="Grading">
+            {plural(manifest.testRuns, 'test run')} · {plural(manifest.maxRetries, 'retry', 'retries')} on system errors
+          </Fact>
+          <Fact label="Concurrency">{manifest.concurrency}</Fact>
+          <Fact label="Limits">
+            {limits.cpus > 0 ? `${limits.cpus} CPUs` : 'no CPU limit'} · {limits.memoryMb > 0 ? `${limits.memoryMb} MiB memory` : 'no memory limit'} ·{' '}
+            {limits.shmMb} MiB shm
+          </Fact>
+          <Fact label="App">{manifest.appVersion}</Fact>
+          <Fact label="Host">
+            {manifest.host.platform}/{manifest.host.arch} · Node {manifest.host.node} · Docker {manifest.host.docker ?? 'unknown'}
+          </Fact>
+          <Fact label="Created">{formatDateTime(manifest.createdAt)}</Fact>
+        </dl>
+        <h4>Images</h4>
+        <table className="plain-table images-table">
+          <thead>
+            <tr>
+              <th>Task</th>
+              <th>Image</th>
+              <th>Id</th>
+              <th>Profile</th>
+            </tr>
+          </thead>
+          <tbody>
+            {images.map(([questionId, image]) => (
+              <tr key={questionId}>
+                <td className="mono">{questionId}</td>
+                <td className="mono">{image.name}</td>
+                <td className="mono muted" title={image.id ?? ''}>
+                  {image.id ? image.id.replace(/^sha256:/, '').slice(0, 12) : '—'}
+                </td>
+                <td>{manifest.profile[questionId] ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <button type="button" onClick={() => downloadJson(`${runId}.manifest.json`, { runId, ...manifest })}>
+          Export manifest
+        </button>
+      </div>
+    </details>
+  );
+}
+
+/** Elapsed time of one attempt; only live rows tick, so a big ledger does not re-render each second. */
+function Elapsed({ attempt }: { attempt: AttemptSummary }): ReactElement {
+  const now = useNow(isActiveState(attempt.state) && attempt.finishedAt === null);
+  const elapsed = elapsedMs(attempt.startedAt, attempt.finishedAt, now);
+  return <>{elapsed === null ? '—' : formatDuration(elapsed)}</>;
+}
+
+/** One try in the ledger; unchanged attempts keep their object, so memo skips them. */
+const AttemptRow = memo(function AttemptRow({
+  attempt: a,
+  selected,
+  wasRetried,
+}: {
+  attempt: AttemptSummary;
+  selected: boolean;
+  wasRetried: boolean;
+}): ReactElement {
+  const open = (): void => navigateRuns(a.runId, a.id);
+  return (
+    <tr
+      className={`attempt-row${selected ? ' selected' : ''}${wasRetried ? ' retried' : ''}`}
+      data-attempt-id={a.id}
+      data-question-id={a.questionId}
+      data-state={a.state}
+      tabIndex={0}
+      aria-selected={selected}
+      onClick={open}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          open();
+        }
+      }}
+    >
+      <td className="mono">
+        <a href={runsHash(a.runId, a.id)} onClick={(e) => e.stopPropagation()}>
+          {a.questionId}
+        </a>
+      </td>
+      <td>
+        {a.tryIndex + 1}
+        {a.attemptIndex > 0 && <span className="muted"> (attempt {a.attemptIndex + 1})</span>}
+        {wasRetried && (
+          <span className="tag" title="Ended in a system error or timeout and was tried again in a fresh container">
+            retried
+          </span>
+        )}
+      </td>
+      <td>
+        <StateBadge state={a.state} />
+      </td>
+      <td className="phase-cell">{a.phase ?? (isActiveState(a.state) ? '…' : '—')}</td>
+      <td className="num elapsed" data-testid="elapsed">
+        <Elapsed attempt={a} />
+      </td>
+      <td className="num">
+        {a.state === 'passed' || a.earned > 0 ? formatDollars(a.earned) : <span className="muted">—</span>}
+        <span className="muted"> / {formatDollars(a.price)}</span>
+      </td>
+    </tr>
+  );
+});
+
+function AttemptsTable({ run, openAttemptId }: { run: RunSnapshot; openAttemptId: string | null }): ReactElement {
+  const retried = useMemo(() => retriedTryIds(run.attempts), [run.attempts]);
+  return (
+    <div className="table-wrap">
+      <table className="data-table attempts-table" aria-label="Attempts">
+        <thead>
+          <tr>
+            <th>Question</th>
+            <th>Try</th>
+            <th>State</th>
+            <th>Phase</th>
+            <th className="num">Elapsed</th>
+            <th className="num">Earned</th>
+          </tr>
+        </thead>
+        <tbody>
+          {run.attempts.map((a) => (
+            <AttemptRow key={a.id} attempt={a} selected={a.id === openAttemptId} wasRetried={retried.has(a.id)} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function RunDetailView({ run, openAttemptId }: { run: RunSnapshot; openAttemptId: string | null }): ReactElement {
+  return (
+    <div className="run-detail" data-run-id={run.id}>
+      <header className="run-head">
+        <div className="run-title">
+          <h2 className="mono" title={run.id}>
+            {run.id}
+          </h2>
+          <RunStatusBadge status={run.status} />
+        </div>
+        <RunControls run={run} />
+      </header>
+      <p className="run-meta muted">
+        {run.datasetId} · {solverLabel(run.solver)} · concurrency {run.concurrency} · created {formatDateTime(run.createdAt)}
+        {run.finishedAt && ` · ended ${formatDateTime(run.finishedAt)}`}
+      </p>
+      <RunSummaryPanel run={run} />
+      <ManifestPanel runId={run.id} manifest={run.manifest} />
+      <h3 className="section-title">
+        Attempts <span className="muted">· every try is kept in the ledger</span>
+      </h3>
+      <AttemptsTable run={run} openAttemptId={openAttemptId} />
+    </div>
+  );
+}
