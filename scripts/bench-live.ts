@@ -8,7 +8,7 @@
  *    Playwright's own trace viewer, same file, same browser. Goal: faster than it, under 1 s.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import type { RunEvent } from '../src/shared/runs';
@@ -38,7 +38,6 @@ async function main(): Promise<void> {
     live: wb.live,
   });
   const browser: Browser = await chromium.launch({
-    ...(process.env.BENCH_DEBUG ? { logger: { isEnabled: () => true, log: (name: string, sev: string, msg: unknown) => console.log('PW', name, sev, String(msg).slice(0, 200)) } } : {}),
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
   });
@@ -66,7 +65,6 @@ async function main(): Promise<void> {
     if (!first || !second) throw new Error('two attempts should be running');
     const [attemptA, containerA] = first;
     const [attemptB] = second;
-    if (process.env.BENCH_DEBUG) console.log('connected:', browser.isConnected(), 'listening:', (server as unknown as { port: number }).port);
     // The app's CSP forbids eval; the bench's string predicates need it (bench only).
     const page = await browser.newPage({ bypassCSP: true });
     await page.goto(server.url);
@@ -113,9 +111,8 @@ async function main(): Promise<void> {
         const seen = (await page.evaluate('window.redAt[window.redAt.length - 1]')) as number;
         latencies.push(seen - t0);
         upper.push(seen - before0);
-      } catch (error) {
+      } catch {
         // the attempt ended or the window never showed: try the next one
-        if (process.env.BENCH_DEBUG) console.log('sample failed:', (error as Error).message.split('\n')[0]);
       }
       spawnSync('docker', ['exec', containerA, 'pkill', 'xmessage']);
       await page.waitForFunction('!window.lastRed', undefined, { timeout: 5000 }).catch(() => undefined);
@@ -191,7 +188,6 @@ async function main(): Promise<void> {
       `open the 50 MB trace to its first frame (median of 3): workbench replay ${ms(pct(ours, 50))}, ` +
         `Playwright trace viewer ${ms(pct(theirs, 50))} (goal: faster, under 1 s)`,
     );
-    writeFileSync(path.join(dir, 'done'), '');
   } finally {
     await browser.close();
     await server.close();
