@@ -6,6 +6,7 @@
  */
 import type { AttemptState, RunStatus, SolverSpec, Tally } from '../../../../shared/runs';
 import { assertNever } from '../../../../shared/result';
+export { formatBytes, formatCount, formatDollars, plural } from '../../format';
 
 export const outcomeKeys = ['passed', 'failed', 'timeout', 'error', 'cancelled', 'pending'] as const satisfies readonly (keyof Tally)[];
 export type OutcomeKey = (typeof outcomeKeys)[number];
@@ -93,22 +94,11 @@ function baseName(file: string): string {
   return file.split(/[\\/]/).pop() ?? file;
 }
 
-const dollarFormat = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
-const countFormat = new Intl.NumberFormat('en-US');
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 const timeFormat = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 
-export function formatDollars(value: number): string {
-  return dollarFormat.format(value);
-}
 
-export function formatCount(value: number): string {
-  return countFormat.format(value);
-}
 
-export function plural(count: number, one: string, many = `${one}s`): string {
-  return `${formatCount(count)} ${count === 1 ? one : many}`;
-}
 
 export function formatPercent(part: number, whole: number): string {
   if (whole <= 0) return '—';
@@ -146,18 +136,6 @@ export function elapsedMs(start: string | null, end: string | null, now: number)
   return Math.max(0, to - from);
 }
 
-/** Decimal units, as `docker images` prints them. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1000;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0)} ${units[unit] ?? 'TB'}`;
-}
 
 /** The run id without its `run-` prefix is still unique; the full id stays in titles. */
 export function shortRunId(id: string): string {
