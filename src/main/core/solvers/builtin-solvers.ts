@@ -26,10 +26,9 @@ export const goldSolver: Solver = {
     const id = shellQuote(ctx.task.questionId);
     // As the official DummySolver: unzip the hidden tests, reverse-apply the bug patch, then
     // hide the tests again so grading starts from the same state as for any solver.
-    const result = await ctx.container.exec(
-      `unzip -q -o -P ${TESTS_ZIP_PASSWORD} /app/tests.zip -d /app/tests && git apply -R /app/tests/issues/${id}/bug_reintroduce.patch; rc=$?; rm -rf /app/tests; exit $rc`,
-      { timeoutMs: ctx.timeoutMs, signal: ctx.signal, workdir: ctx.cwd, onOutput: (t) => ctx.log(t) },
-    );
+    const command = `unzip -q -o -P ${TESTS_ZIP_PASSWORD} /app/tests.zip -d /app/tests && git apply -R /app/tests/issues/${id}/bug_reintroduce.patch; rc=$?; rm -rf /app/tests; exit $rc`;
+    ctx.log(`$ ${command}\n`);
+    const result = await ctx.container.exec(command, { timeoutMs: ctx.timeoutMs, signal: ctx.signal, workdir: ctx.cwd, onOutput: (t) => ctx.log(t) });
     if (result.exitCode !== 0) throw new Error(`applying the gold patch failed (exit ${result.exitCode}): ${result.output.slice(-500)}`);
     return {};
   },
@@ -96,7 +95,9 @@ export function predictionsSolver(predictions: Map<string, Prediction>): Solver 
       }
       if (!p.patch) return { note: 'prediction has no patch' };
       await ctx.container.putFile('/tmp/prediction.patch', p.patch, { signal: ctx.signal });
-      const result = await ctx.container.exec('git apply --whitespace=nowarn /tmp/prediction.patch', {
+      const command = 'git apply --whitespace=nowarn /tmp/prediction.patch';
+      ctx.log(`$ ${command}\n`);
+      const result = await ctx.container.exec(command, {
         timeoutMs: ctx.timeoutMs,
         signal: ctx.signal,
         workdir: ctx.cwd,

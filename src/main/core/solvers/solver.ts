@@ -13,7 +13,8 @@ export interface SolveContext {
   cwd: string;
   signal: AbortSignal;
   timeoutMs: number;
-  log(line: string): void;
+  /** Appends to the attempt log; raw output chunks (the engine joins lines). */
+  log(text: string): void;
 }
 
 export interface SolveResult {
