@@ -34,6 +34,7 @@ export default defineConfig({
   renderer: {
     root: 'src/renderer',
     plugins: [react()],
-    build: { outDir: 'out/renderer', rollupOptions: { input: resolve('src/renderer/index.html') } },
+    // electron-vite leaves the renderer unminified by default; serve mode ships it over the network.
+    build: { outDir: 'out/renderer', minify: 'esbuild', rollupOptions: { input: resolve('src/renderer/index.html') } },
   },
 });

@@ -5,34 +5,54 @@ import { lazy, Suspense, useEffect, type ReactElement } from 'react';
 import { invoke, on } from '../../api';
 import { sectionFromHash, sectionLabels, sections, useAppStore, type Section } from '../../store';
 import { SettingsPage } from '../settings/settings-page';
-import { RunsPage } from '../runs/runs-page';
-import { ResultsPage } from '../results/results-page';
-import { ImagesPage } from '../images/images-page';
-import { LivePage } from '../live/live-page';
 import { ReplayRouteView, replayRouteLabel, useReplayRoute } from '../replay/route';
 import { StatusBar } from './status-bar';
 import { assertNever } from '../../../../shared/result';
 
-// The task browser carries the markdown and highlighting libraries: load it when it is opened,
-// so other views (a replay link, the live grid) start without them.
+// Sections load when opened (the task browser carries the markdown and highlighting
+// libraries), so a link straight to a replay or the live grid starts with little code.
 const TasksPage = lazy(() => import('../tasks/tasks-page').then((m) => ({ default: m.TasksPage })));
+const RunsPage = lazy(() => import('../runs/runs-page').then((m) => ({ default: m.RunsPage })));
+const ResultsPage = lazy(() => import('../results/results-page').then((m) => ({ default: m.ResultsPage })));
+const ImagesPage = lazy(() => import('../images/images-page').then((m) => ({ default: m.ImagesPage })));
+const LivePage = lazy(() => import('../live/live-page').then((m) => ({ default: m.LivePage })));
+
+function Loading(): ReactElement {
+  return <section className="page muted">Loading…</section>;
+}
 
 function SectionView({ section }: { section: Section }): ReactElement {
   switch (section) {
     case 'tasks':
       return (
-        <Suspense fallback={<section className="page muted">Loading…</section>}>
+        <Suspense fallback={<Loading />}>
           <TasksPage />
         </Suspense>
       );
     case 'runs':
-      return <RunsPage />;
+      return (
+        <Suspense fallback={<Loading />}>
+          <RunsPage />
+        </Suspense>
+      );
     case 'live':
-      return <LivePage />;
+      return (
+        <Suspense fallback={<Loading />}>
+          <LivePage />
+        </Suspense>
+      );
     case 'results':
-      return <ResultsPage />;
+      return (
+        <Suspense fallback={<Loading />}>
+          <ResultsPage />
+        </Suspense>
+      );
     case 'images':
-      return <ImagesPage />;
+      return (
+        <Suspense fallback={<Loading />}>
+          <ImagesPage />
+        </Suspense>
+      );
     case 'settings':
       return <SettingsPage />;
     default:
