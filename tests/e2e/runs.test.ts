@@ -63,7 +63,10 @@ async function startRunFromForm(page: Page, ids: string, concurrency?: number): 
   await page.getByRole('link', { name: 'Runs', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'Runs' }).waitFor();
   const form = page.getByRole('form', { name: 'New run' });
-  if (!(await form.isVisible())) await page.getByRole('button', { name: 'New run' }).click();
+  const openButton = page.getByRole('button', { name: 'New run' });
+  // Once the run list has loaded exactly one of them shows: the form (no runs yet) or the button.
+  await Promise.race([form.waitFor(), openButton.waitFor()]);
+  if (!(await form.isVisible())) await openButton.click();
   await form.getByRole('combobox', { name: 'Dataset' }).selectOption('sample');
   await form.getByRole('textbox', { name: 'Question ids' }).fill(ids);
   await form.getByRole('radio', { name: /Gold patches/ }).check();

@@ -38,7 +38,8 @@ export function RunsPage(): ReactElement {
     <section className="page ops runs-page">
       <header className="page-head">
         <h1>Runs</h1>
-        {!showForm && (
+        {/* Not while the list loads: an empty list opens the form by itself. */}
+        {!showForm && runs !== undefined && (
           <button type="button" className="primary" onClick={() => setFormOpen(true)}>
             New run
           </button>
