@@ -2,6 +2,7 @@
  * For suites that need the sample benchmark's images: builds them once (a no-op when they are
  * up to date), with the rootfs cache in .lancer-test/images like the image suite.
  */
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { createDockerClient, pingDocker } from '../../src/main/core/docker/docker-client';
@@ -30,4 +31,17 @@ export async function ensureSampleImages(): Promise<void> {
       lastPhase = e.phase;
     },
   });
+}
+
+/** Runs the docker CLI; its stdout, or null when it fails. */
+export function dockerCli(args: string[]): string | null {
+  try {
+    return execFileSync('docker', args, { stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 }).toString('utf8');
+  } catch {
+    return null;
+  }
+}
+
+export function hasImage(name: string): boolean {
+  return dockerCli(['image', 'inspect', '--format', '{{.Id}}', name]) !== null;
 }
