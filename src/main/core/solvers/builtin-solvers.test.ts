@@ -30,3 +30,18 @@ describe('readPredictions', () => {
     expect(() => readPredictions(path.join(dir, 'missing.jsonl'))).toThrow(/missing\.jsonl/);
   });
 });
+
+describe('builtinSolverFor(predictions)', () => {
+  it('records the hash, and refuses a file changed since the run started', async () => {
+    const { builtinSolverFor } = await import('./solver-registry');
+    const { dir, cleanup } = makeTempDir();
+    const p = path.join(dir, 'preds.jsonl');
+    writeFileSync(p, '{"question_id":"1","patch":"d"}\n');
+    const { spec } = builtinSolverFor({ kind: 'predictions', file: p });
+    expect(spec).toMatchObject({ kind: 'predictions', file: p, count: 1 });
+    expect(builtinSolverFor(spec).spec).toEqual(spec);
+    writeFileSync(p, '{"question_id":"1","patch":"d"}\n{"question_id":"2","patch":"e"}\n');
+    expect(() => builtinSolverFor(spec)).toThrow(/changed since the run started/);
+    cleanup();
+  });
+});

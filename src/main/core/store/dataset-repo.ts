@@ -187,16 +187,23 @@ export class DatasetRepo {
     }));
   }
 
+  /** The newest version's row of a task id `<datasetId>/<questionId>`, or undefined. */
+  private findTask(id: string): TaskDbRow | undefined {
+    const slash = id.indexOf('/');
+    if (slash <= 0) return undefined;
+    return this.db
+      .prepare(`SELECT l.dataset_id, t.* FROM (${LATEST_VERSIONS}) l JOIN tasks t ON t.version_id = l.id
+        WHERE l.dataset_id = ? AND t.question_id = ?`)
+      .get(id.slice(0, slash), id.slice(slash + 1)) as TaskDbRow | undefined;
+  }
+
   /** One task of a dataset's newest version, by its stable id `<datasetId>/<questionId>`. */
   getTask(id: string): TaskDetail {
     const slash = id.indexOf('/');
     if (slash <= 0) throw new AppError('invalid_input', `task id "${id}" must look like <dataset>/<question_id>`);
     const datasetId = id.slice(0, slash);
     const questionId = id.slice(slash + 1);
-    const r = this.db
-      .prepare(`SELECT l.dataset_id, t.* FROM (${LATEST_VERSIONS}) l JOIN tasks t ON t.version_id = l.id
-        WHERE l.dataset_id = ? AND t.question_id = ?`)
-      .get(datasetId, questionId) as TaskDbRow | undefined;
+    const r = this.findTask(id);
     if (!r) throw new AppError('not_found', `no task ${questionId} in dataset ${datasetId}`);
     const issue = r.issue_json === null ? null : (JSON.parse(r.issue_json) as IssueFolderInfo);
     return {
@@ -232,12 +239,7 @@ export class DatasetRepo {
   /** Saves (or replaces) a named selection; every id must name an existing task. */
   saveTaskSet(name: string, taskIds: string[]): TaskSet {
     const unique = [...new Set(taskIds)];
-    const exists = this.db.prepare(`SELECT 1 FROM (${LATEST_VERSIONS}) l JOIN tasks t ON t.version_id = l.id
-      WHERE l.dataset_id = ? AND t.question_id = ?`);
-    const unknown = unique.filter((id) => {
-      const slash = id.indexOf('/');
-      return slash <= 0 || exists.get(id.slice(0, slash), id.slice(slash + 1)) === undefined;
-    });
+    const unknown = unique.filter((id) => this.findTask(id) === undefined);
     if (unknown.length > 0) {
       throw new AppError('invalid_input', `unknown task id${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}`);
     }
