@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import type { AttemptSummary, Phase, RunEvent, RunManifest, RunStartInput, SolverSpec } from '../../../shared/runs';
+import type { AttemptSummary, Phase, RunEvent, RunManifest, RunStartInput } from '../../../shared/runs';
 import { AppError } from '../../../shared/result';
 import type { Settings } from '../../../shared/domain';
 import type { TaskDetail } from '../../../shared/tasks';
@@ -361,9 +361,5 @@ export class RunEngine {
     for (const active of this.active.values()) active.controller.abort();
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
     this.flushLogs();
-  }
-
-  solverSpecOf(runId: string): SolverSpec {
-    return this.deps.runs.runSettings(runId).solver;
   }
 }
