@@ -4,7 +4,13 @@
  * event streams are read, never the DOM snapshots, which is what makes a large trace open fast.
  */
 import type { ReplayAction, ReplayConsoleEntry, ReplayFrame, ReplayNetworkEntry, TraceReplay } from '../../../shared/replay';
-import { listZip, readZipEntry } from './zip-reader';
+import { listZip, readZipEntry, ZipError, type ZipEntry } from './zip-reader';
+
+/**
+ * Inflated bytes of event streams read from one trace, all entries together. Each entry is
+ * bounded by the zip reader, but a hostile zip can list many entries (even over the same data).
+ */
+export const MAX_TRACE_EVENT_BYTES = 512 * 1024 * 1024;
 
 interface TraceEvent {
   type?: string;
@@ -51,27 +57,86 @@ function errorText(error: TraceEvent['error']): string | null {
   return error.message ?? error.error?.message ?? 'error';
 }
 
-function lines(buffer: Buffer): TraceEvent[] {
-  const out: TraceEvent[] = [];
-  for (const line of buffer.toString('utf8').split('\n')) {
-    if (!line) continue;
-    try {
-      out.push(JSON.parse(line) as TraceEvent);
-    } catch {
-      // A trace cut short by a killed browser ends mid-line; keep what parsed.
-    }
+type JsonObject = Record<string, unknown>;
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+/** Times and sizes: finite and small enough that adding two of them stays finite. */
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Math.abs(v) <= Number.MAX_SAFE_INTEGER ? v : undefined);
+const STRING_FIELDS = ['type', 'callId', 'class', 'method', 'apiName', 'title', 'file', 'sha1', 'messageType', 'text'] as const;
+const NUMBER_FIELDS = ['startTime', 'endTime', 'wallTime', 'monotonicTime', 'timestamp', 'time', 'width', 'height'] as const;
+
+/**
+ * Keeps only the fields the timeline reads, each of the type it is read as. A trace comes from
+ * the agent's container, so a line may be `null`, a number, or an event with a dict for a title:
+ * none of that may crash the replay or reach the UI as the wrong type.
+ */
+function toEvent(raw: unknown): TraceEvent | null {
+  if (!isObject(raw)) return null;
+  const e: TraceEvent = {};
+  // Only fields that are present: a trace has hundreds of thousands of events.
+  for (const k of STRING_FIELDS) {
+    const v = str(raw[k]);
+    if (v !== undefined) e[k] = v;
   }
-  return out;
+  for (const k of NUMBER_FIELDS) {
+    const v = num(raw[k]);
+    if (v !== undefined) e[k] = v;
+  }
+  if (isObject(raw.params)) e.params = raw.params;
+  const error = raw.error;
+  if (typeof error === 'string') e.error = error;
+  else if (isObject(error)) e.error = { message: str(error.message), error: isObject(error.error) ? { message: str(error.error.message) } : undefined };
+  const snap = raw.snapshot;
+  if (isObject(snap)) {
+    e.snapshot = {
+      startedDateTime: str(snap.startedDateTime),
+      time: num(snap.time),
+      request: isObject(snap.request) ? { method: str(snap.request.method), url: str(snap.request.url) } : undefined,
+      response: isObject(snap.response) ? { status: num(snap.response.status) } : undefined,
+    };
+  }
+  return e;
 }
 
-export function parseTrace(zip: Buffer, meta: { name: string; sha256: string }): TraceReplay {
-  const entries = listZip(zip);
-  const events: TraceEvent[] = [];
-  const network: TraceEvent[] = [];
-  for (const entry of entries.values()) {
-    if (entry.name.endsWith('.trace')) events.push(...lines(readZipEntry(zip, entry)));
-    else if (entry.name.endsWith('.network')) network.push(...lines(readZipEntry(zip, entry)));
+/** Appends the events of one JSON-lines stream to `out` (one by one: spreading a long trace into push() overflows the stack). */
+function lines(buffer: Buffer, out: TraceEvent[]): void {
+  for (const line of buffer.toString('utf8').split('\n')) {
+    if (!line) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      // A trace cut short by a killed browser ends mid-line; keep what parsed.
+      continue;
+    }
+    const event = toEvent(parsed);
+    if (event) out.push(event);
   }
+}
+
+/** Reads the event streams, refusing (naming the trace) a zip that is corrupt or declares too much. */
+function readStreams(zip: Buffer, name: string): { entries: Map<string, ZipEntry>; events: TraceEvent[]; network: TraceEvent[] } {
+  try {
+    const entries = listZip(zip);
+    const streams = [...entries.values()].filter((e) => e.name.endsWith('.trace') || e.name.endsWith('.network'));
+    // The reader holds each entry to its declared size, so summing those bounds the total.
+    const declared = streams.reduce((sum, e) => sum + e.size, 0);
+    if (declared > MAX_TRACE_EVENT_BYTES) {
+      throw new ZipError(`its ${streams.length} event streams declare ${declared} bytes, more than ${MAX_TRACE_EVENT_BYTES} bytes of events`);
+    }
+    const events: TraceEvent[] = [];
+    const network: TraceEvent[] = [];
+    for (const entry of streams) lines(readZipEntry(zip, entry), entry.name.endsWith('.trace') ? events : network);
+    return { entries, events, network };
+  } catch (error) {
+    if (error instanceof ZipError) throw new ZipError(`${name}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The replay timeline of one trace zip; throws ZipError naming the trace when it is unreadable. */
+export function parseTrace(zip: Buffer, meta: { name: string; sha256: string }): TraceReplay {
+  const { entries, events, network } = readStreams(zip, meta.name);
   const options = events.find((e) => e.type === 'context-options');
   const monoStart = options?.monotonicTime ?? 0;
   const wallStart = options?.wallTime ?? 0;

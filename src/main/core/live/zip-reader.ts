@@ -1,18 +1,43 @@
 /**
  * Reads entries of a zip archive (a Playwright trace) from a buffer: the central directory,
  * then stored or deflated members. Enough for traces; zip64 and encryption are refused.
+ *
+ * A trace comes out of a container the agent controlled, so nothing in it is trusted: every
+ * offset is checked against the archive before it is used, and inflation is bounded by the
+ * size the directory declares and by an absolute cap, whatever the headers say (a deflate
+ * stream can expand a thousandfold, so the compressed size bounds nothing).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { inflateRawSync } from 'node:zlib';
+import { crc32, inflateRawSync } from 'node:zlib';
+
+/** Largest entry read or inflated unless the caller asks for less (a trace event file is far smaller). */
+export const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
+
+const LOCAL_SIGNATURE = 0x04034b50;
+const CENTRAL_SIGNATURE = 0x02014b50;
+const END_SIGNATURE = 0x06054b50;
+const LOCAL_HEADER = 30;
+const CENTRAL_HEADER = 46;
+const END_RECORD = 22;
+/** The end record sits in the last 64 KiB (its comment) plus its own 22 bytes. */
+const END_SEARCH = 0xffff + END_RECORD;
 
 export interface ZipEntry {
   name: string;
   method: number;
   compressedSize: number;
   size: number;
+  crc32: number;
   localOffset: number;
 }
 
+/** How much one read may produce. */
+export interface ZipReadOptions {
+  /** Refuse entries larger than this many bytes; default `MAX_ENTRY_BYTES`. */
+  maxBytes?: number;
+}
+
+/** Anything wrong with an archive; the message names the entry (and file) where known. */
 export class ZipError extends Error {
   constructor(message: string) {
     super(message);
@@ -20,84 +45,137 @@ export class ZipError extends Error {
   }
 }
 
+/** Offset of the end-of-central-directory record in `tail`, or -1. */
+function findEnd(tail: Buffer): number {
+  for (let i = tail.length - END_RECORD; i >= 0; i--) {
+    if (tail.readUInt32LE(i) === END_SIGNATURE) return i;
+  }
+  return -1;
+}
+
 /** Lists the entries of a zip held in memory. */
 export function listZip(buffer: Buffer): Map<string, ZipEntry> {
-  // The end-of-central-directory record is in the last 64 KiB + 22 bytes.
-  const from = Math.max(0, buffer.length - 65_557);
-  let eocd = -1;
-  for (let i = buffer.length - 22; i >= from; i--) {
-    if (buffer.readUInt32LE(i) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw new ZipError('not a zip archive (no end of central directory)');
+  const from = Math.max(0, buffer.length - END_SEARCH);
+  const at = findEnd(buffer.subarray(from));
+  if (at < 0) throw new ZipError('not a zip archive (no end of central directory)');
+  const eocd = from + at;
   const count = buffer.readUInt16LE(eocd + 10);
   let offset = buffer.readUInt32LE(eocd + 16);
   if (offset === 0xffffffff) throw new ZipError('zip64 archives are not supported');
   const entries = new Map<string, ZipEntry>();
   for (let i = 0; i < count; i++) {
-    if (offset + 46 > buffer.length || buffer.readUInt32LE(offset) !== 0x02014b50) throw new ZipError('corrupt central directory');
-    const flags = buffer.readUInt16LE(offset + 8);
-    if (flags & 1) throw new ZipError('encrypted zip entries are not supported');
+    if (offset + CENTRAL_HEADER > buffer.length) throw new ZipError(`central directory entry ${i} at offset ${offset} is outside the archive`);
+    if (buffer.readUInt32LE(offset) !== CENTRAL_SIGNATURE) throw new ZipError(`corrupt central directory: no entry signature at offset ${offset} (entry ${i})`);
     const nameLength = buffer.readUInt16LE(offset + 28);
     const extraLength = buffer.readUInt16LE(offset + 30);
     const commentLength = buffer.readUInt16LE(offset + 32);
-    const name = buffer.toString('utf8', offset + 46, offset + 46 + nameLength);
-    entries.set(name, {
+    const next = offset + CENTRAL_HEADER + nameLength + extraLength + commentLength;
+    if (next > buffer.length) throw new ZipError(`central directory entry ${i} at offset ${offset} runs past the end of the archive`);
+    const name = buffer.toString('utf8', offset + CENTRAL_HEADER, offset + CENTRAL_HEADER + nameLength);
+    if (buffer.readUInt16LE(offset + 8) & 1) throw new ZipError(`${name}: encrypted zip entries are not supported`);
+    const entry: ZipEntry = {
       name,
       method: buffer.readUInt16LE(offset + 10),
+      crc32: buffer.readUInt32LE(offset + 16),
       compressedSize: buffer.readUInt32LE(offset + 20),
       size: buffer.readUInt32LE(offset + 24),
       localOffset: buffer.readUInt32LE(offset + 42),
-    });
-    offset += 46 + nameLength + extraLength + commentLength;
+    };
+    if (entry.size === 0xffffffff || entry.compressedSize === 0xffffffff || entry.localOffset === 0xffffffff) {
+      throw new ZipError(`${name}: zip64 entries are not supported`);
+    }
+    entries.set(name, entry);
+    offset = next;
   }
   return entries;
 }
 
-/** The bytes of one entry. */
-export function readZipEntry(buffer: Buffer, entry: ZipEntry): Buffer {
-  const at = entry.localOffset;
-  if (at + 30 > buffer.length || buffer.readUInt32LE(at) !== 0x04034b50) throw new ZipError(`corrupt local header for ${entry.name}`);
-  const start = at + 30 + buffer.readUInt16LE(at + 26) + buffer.readUInt16LE(at + 28);
-  const data = buffer.subarray(start, start + entry.compressedSize);
-  if (entry.method === 0) return Buffer.from(data);
-  if (entry.method === 8) return inflateRawSync(data, { maxOutputLength: Math.max(entry.size, 1) });
-  throw new ZipError(`${entry.name}: compression method ${entry.method} is not supported`);
+/**
+ * Where an entry's data starts, from its local header (whose name and extra lengths may differ
+ * from the directory's), checked to lie, with all its bytes, inside an archive of `length` bytes.
+ */
+function dataStart(entry: ZipEntry, header: Buffer, length: number): number {
+  if (entry.localOffset + LOCAL_HEADER > length || header.length < LOCAL_HEADER || header.readUInt32LE(0) !== LOCAL_SIGNATURE) {
+    throw new ZipError(`${entry.name}: corrupt local header at offset ${entry.localOffset}`);
+  }
+  const start = entry.localOffset + LOCAL_HEADER + header.readUInt16LE(26) + header.readUInt16LE(28);
+  if (start + entry.compressedSize > length) {
+    throw new ZipError(`${entry.name}: ${entry.compressedSize} bytes of data at offset ${start} run past the end of the archive (${length} bytes)`);
+  }
+  return start;
+}
+
+/**
+ * Refuses, before anything is read or inflated, an entry that declares more than the cap, or
+ * stored bytes that cannot be what it declares (so the on-disk reader never allocates for them).
+ */
+function checkDeclaredSize(entry: ZipEntry, options: ZipReadOptions): void {
+  const maxBytes = options.maxBytes ?? MAX_ENTRY_BYTES;
+  if (entry.size > maxBytes) throw new ZipError(`${entry.name}: declares ${entry.size} bytes, over the ${maxBytes}-byte limit`);
+  if (entry.method === 0 && entry.compressedSize !== entry.size) {
+    throw new ZipError(`${entry.name}: stored with ${entry.compressedSize} bytes but declares ${entry.size}`);
+  }
+  // Deflate grows incompressible data by well under 0.1%: more input than that is no honest entry under the cap.
+  if (entry.compressedSize > maxBytes + Math.ceil(maxBytes / 1000) + 1024) {
+    throw new ZipError(`${entry.name}: ${entry.compressedSize} compressed bytes, over the ${maxBytes}-byte limit`);
+  }
+}
+
+/**
+ * Turns an entry's stored bytes into its content, refusing anything that is not exactly what the
+ * directory declares: the output never exceeds min(declared size, cap) plus one zlib chunk.
+ */
+function decode(entry: ZipEntry, data: Buffer, options: ZipReadOptions): Buffer {
+  checkDeclaredSize(entry, options);
+  let out: Buffer;
+  if (entry.method === 0) {
+    out = Buffer.from(data);
+  } else if (entry.method === 8) {
+    try {
+      // zlib stops and throws as soon as its output passes the limit, so a bomb costs at most
+      // the declared size. The limit must be at least 1; an empty entry is checked below.
+      out = inflateRawSync(data, { maxOutputLength: Math.max(entry.size, 1) });
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'ERR_BUFFER_TOO_LARGE') throw new ZipError(`${entry.name}: inflates to more than the ${entry.size} bytes it declares`);
+      throw new ZipError(`${entry.name}: corrupt deflate data (${(error as Error).message})`);
+    }
+    if (out.length !== entry.size) throw new ZipError(`${entry.name}: inflates to ${out.length} bytes, the directory says ${entry.size}`);
+  } else {
+    throw new ZipError(`${entry.name}: compression method ${entry.method} is not supported`);
+  }
+  // Cheap next to inflating, and the only way to tell a flipped bit in a stored entry.
+  if (crc32(out) >>> 0 !== entry.crc32) throw new ZipError(`${entry.name}: CRC-32 mismatch, the entry is corrupt`);
+  return out;
+}
+
+/**
+ * The bytes of one entry, checked against the directory (size, CRC-32) and bounded by
+ * `options.maxBytes`. Throws ZipError naming the entry for anything else.
+ */
+export function readZipEntry(buffer: Buffer, entry: ZipEntry, options: ZipReadOptions = {}): Buffer {
+  const header = buffer.subarray(entry.localOffset, entry.localOffset + LOCAL_HEADER);
+  const start = dataStart(entry, header, buffer.length);
+  return decode(entry, buffer.subarray(start, start + entry.compressedSize), options);
 }
 
 /**
  * A zip file on disk read by position: the central directory once, then each entry with its own
  * small read, so serving one screencast frame of a 50 MB trace reads kilobytes, not the file.
+ * Errors name the file as well as the entry.
  */
 export class ZipFileReader {
   private readonly entries: Map<string, ZipEntry>;
+  private readonly size: number;
 
-  constructor(private readonly file: string) {
+  constructor(
+    private readonly file: string,
+    private readonly options: ZipReadOptions = {},
+  ) {
     const fd = openSync(file, 'r');
     try {
-      const size = fstatSync(fd).size;
-      const tailLength = Math.min(size, 65_557);
-      const tail = Buffer.alloc(tailLength);
-      readSync(fd, tail, 0, tailLength, size - tailLength);
-      let eocd = -1;
-      for (let i = tail.length - 22; i >= 0; i--) {
-        if (tail.readUInt32LE(i) === 0x06054b50) {
-          eocd = i;
-          break;
-        }
-      }
-      if (eocd < 0) throw new ZipError('not a zip archive (no end of central directory)');
-      const cdSize = tail.readUInt32LE(eocd + 12);
-      const cdOffset = tail.readUInt32LE(eocd + 16);
-      if (cdOffset === 0xffffffff) throw new ZipError('zip64 archives are not supported');
-      // Reuse listZip on a buffer holding just the directory and its end record.
-      const directory = Buffer.alloc(cdSize + (tail.length - eocd));
-      readSync(fd, directory, 0, cdSize, cdOffset);
-      tail.copy(directory, cdSize, eocd);
-      directory.writeUInt32LE(0, cdSize + 16);
-      this.entries = listZip(directory);
+      this.size = fstatSync(fd).size;
+      this.entries = this.named(() => this.readDirectory(fd));
     } finally {
       closeSync(fd);
     }
@@ -107,22 +185,55 @@ export class ZipFileReader {
     return [...this.entries.keys()];
   }
 
+  /** One entry's bytes, or null when there is no such entry. */
   read(name: string): Buffer | null {
     const entry = this.entries.get(name);
     if (!entry) return null;
     const fd = openSync(this.file, 'r');
     try {
-      const header = Buffer.alloc(30);
-      readSync(fd, header, 0, 30, entry.localOffset);
-      if (header.readUInt32LE(0) !== 0x04034b50) throw new ZipError(`corrupt local header for ${name}`);
-      const start = entry.localOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
-      const data = Buffer.alloc(entry.compressedSize);
-      readSync(fd, data, 0, entry.compressedSize, start);
-      if (entry.method === 0) return data;
-      if (entry.method === 8) return inflateRawSync(data, { maxOutputLength: Math.max(entry.size, 1) });
-      throw new ZipError(`${name}: compression method ${entry.method} is not supported`);
+      return this.named(() => {
+        const header = Buffer.alloc(LOCAL_HEADER);
+        readSync(fd, header, 0, LOCAL_HEADER, entry.localOffset);
+        // Checked against the file's size before the buffer for the data is allocated.
+        const start = dataStart(entry, header, this.size);
+        checkDeclaredSize(entry, this.options);
+        const data = Buffer.alloc(entry.compressedSize);
+        readSync(fd, data, 0, entry.compressedSize, start);
+        return decode(entry, data, this.options);
+      });
     } finally {
       closeSync(fd);
+    }
+  }
+
+  private readDirectory(fd: number): Map<string, ZipEntry> {
+    const tailLength = Math.min(this.size, END_SEARCH);
+    const tail = Buffer.alloc(tailLength);
+    readSync(fd, tail, 0, tailLength, this.size - tailLength);
+    const eocd = findEnd(tail);
+    if (eocd < 0) throw new ZipError('not a zip archive (no end of central directory)');
+    const cdSize = tail.readUInt32LE(eocd + 12);
+    const cdOffset = tail.readUInt32LE(eocd + 16);
+    if (cdOffset === 0xffffffff) throw new ZipError('zip64 archives are not supported');
+    // The directory precedes its end record; checking that first bounds the buffer by the file.
+    if (cdOffset + cdSize > this.size - tailLength + eocd) {
+      throw new ZipError(`central directory (${cdSize} bytes at offset ${cdOffset}) lies outside the file`);
+    }
+    // Reuse listZip on a buffer holding just the directory and its end record.
+    const directory = Buffer.alloc(cdSize + (tail.length - eocd));
+    readSync(fd, directory, 0, cdSize, cdOffset);
+    tail.copy(directory, cdSize, eocd);
+    directory.writeUInt32LE(0, cdSize + 16);
+    return listZip(directory);
+  }
+
+  /** Runs `fn`, prefixing the file to any ZipError so the message says which trace is bad. */
+  private named<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof ZipError) throw new ZipError(`${this.file}: ${error.message}`);
+      throw error;
     }
   }
 }
