@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's test command for a fresh Debian/Ubuntu machine: installs what the tests need
-# (Debian's chromium, xvfb, ffmpeg, debootstrap and docker.io; npm dependencies), starts dockerd
+# (Debian's chromium, xvfb, ffmpeg, debootstrap, docker.io and docker-registry; npm dependencies), starts dockerd
 # when no daemon answers, then runs `npm test`, whose last line is `N passed, N failed`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,8 @@ command -v xdpyinfo >/dev/null 2>&1 || need+=(x11-utils)
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+# The registry the image-pull suite pushes to and pulls from (run on loopback, not as a service).
+[ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then

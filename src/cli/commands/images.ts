@@ -4,16 +4,27 @@
 import path from 'node:path';
 import { buildSampleImages, formatBytes, listWorkbenchImages, measureImagesDisk, removeImage } from '../../main/core/images/sample-images';
 import { CliError, type CliContext } from '../context';
+import { imagesPruneCommand, imagesPullCommand, imagesPullHelp, type ImagePullCliOptions } from './image-pull';
 
 export const imagesHelp = `lancer images build sample [--only ID,…|monolith] [--tag T] [--json]
 lancer images list [--json]
 lancer images rm NAME [--force]
   Builds the sample benchmark's images (base from debian when a registry answers, else from a
   debootstrap rootfs; per-task images <prefix>_<question_id>:<tag> and a monolith), lists the
-  workbench's images with sizes and disk use, or removes one. Rebuilding unchanged is a no-op.`;
+  workbench's images with sizes and disk use, or removes one. Rebuilding unchanged is a no-op.
+${imagesPullHelp}`;
 
-export async function imagesCommand(ctx: CliContext, positionals: string[], opts: { only?: string; tag?: string; force: boolean }): Promise<void> {
+export async function imagesCommand(
+  ctx: CliContext,
+  positionals: string[],
+  opts: { only?: string; tag?: string; force: boolean } & Partial<ImagePullCliOptions>,
+): Promise<void> {
   const [action, arg, ...rest] = positionals;
+  if (action === 'pull' || action === 'prune') {
+    if (arg !== undefined) throw new CliError(`unexpected argument "${arg}"\n\n${imagesPullHelp}`, 2);
+    const pullOpts = { ...opts, monolith: opts.monolith === true, dryRun: opts.dryRun === true };
+    return action === 'pull' ? imagesPullCommand(ctx, pullOpts) : imagesPruneCommand(ctx, pullOpts);
+  }
   const wb = ctx.openWorkbench();
   if (action === 'build') {
     if (arg !== 'sample' || rest.length) throw new CliError(`only the sample images can be built here\n\n${imagesHelp}`, 2);

@@ -26,15 +26,26 @@ export interface HistoryEntry {
 export function sumUniqueLayers(histories: ReadonlyArray<readonly HistoryEntry[]>): number {
   const seen = new Map<string, number>();
   for (const history of histories) {
-    let key = '';
-    for (const entry of [...history].reverse()) {
-      key = createHash('sha256').update(`${key}\n${entry.Created}\n${entry.CreatedBy}\n${entry.Size}`).digest('hex');
-      seen.set(key, entry.Size);
-    }
+    for (const layer of historyLayers(history)) seen.set(layer.key, layer.size);
   }
   let total = 0;
   for (const size of seen.values()) total += size;
   return total;
+}
+
+/**
+ * An image's history entries, oldest first, each keyed by its whole ancestry as in
+ * {@link sumUniqueLayers}: two images share a key exactly where they share a layer. The disk
+ * budget uses the keys to tell what removing one image would free.
+ */
+export function historyLayers(history: readonly HistoryEntry[]): Array<{ key: string; size: number }> {
+  const out: Array<{ key: string; size: number }> = [];
+  let key = '';
+  for (const entry of [...history].reverse()) {
+    key = createHash('sha256').update(`${key}\n${entry.Created}\n${entry.CreatedBy}\n${entry.Size}`).digest('hex');
+    out.push({ key, size: entry.Size });
+  }
+  return out;
 }
 
 /** The disk use of images given by name or id. */

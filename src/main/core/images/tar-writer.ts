@@ -45,6 +45,41 @@ export function packTar(entries: readonly TarFileEntry[]): Buffer {
   return Buffer.concat(parts);
 }
 
+/**
+ * The header block(s) of one regular file, for writers that stream the data themselves (a
+ * layer blob of gigabytes cannot be held in memory). Write the header, then `size` bytes, then
+ * {@link tarPadding}; end the archive with {@link tarEnd}. Files of 8 GiB and more (past the
+ * ustar size field) carry their size in a pax record, which Docker's Go tar reader honours.
+ */
+export function tarFileHeader(path: string, size: number, mode = 0o644): Buffer {
+  const name = normalizeEntryPath(path);
+  const split = splitUstarName(name);
+  const records: Buffer[] = [];
+  if (!split) records.push(paxRecord('path', name));
+  const big = size > 0o77777777777;
+  if (big) records.push(paxRecord('size', String(size)));
+  const parts: Buffer[] = [];
+  if (records.length > 0) {
+    const pax = Buffer.concat(records);
+    parts.push(header({ name: '././@PaxHeader', prefix: '', mode: 0o644, size: pax.length, type: 'x' }));
+    parts.push(pad(pax));
+  }
+  const { name: short, prefix } = split ?? { name: '././@LongName', prefix: '' };
+  parts.push(header({ name: short, prefix, mode, size: big ? 0 : size, type: '0' }));
+  return Buffer.concat(parts);
+}
+
+/** The zero bytes that fill a file of `size` bytes up to the next 512-byte block. */
+export function tarPadding(size: number): Buffer {
+  const rest = size % BLOCK;
+  return Buffer.alloc(rest === 0 ? 0 : BLOCK - rest);
+}
+
+/** The two zero blocks that end an archive. */
+export function tarEnd(): Buffer {
+  return Buffer.alloc(BLOCK * 2);
+}
+
 /** Rejects absolute paths and `..` segments so a context can never write outside its root. */
 export function normalizeEntryPath(p: string): string {
   const clean = p.replace(/\\/g, '/').replace(/^\.\//, '');

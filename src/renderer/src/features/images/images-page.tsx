@@ -8,6 +8,7 @@ import { invoke } from '../../api';
 import { errorText, formatBytes, formatDateTime, plural } from '../runs/format';
 import { ConfirmButton } from '../runs/widgets';
 import { BuildPanel } from './build-panel';
+import { PullPanel } from './pull-panel';
 
 /** The build chain's order: each kind is built on the one before it. */
 const kindOrder = ['os', 'base', 'benchmark', 'task', 'monolith'];
@@ -56,6 +57,9 @@ function ImageRow({ image, onChanged }: { image: ImageInfo; onChanged: () => voi
                 {name}
               </div>
             ))
+          )}
+          {image.official && (
+            <div className="muted">{image.lastUsedAt ? `last used ${formatDateTime(image.lastUsedAt)}` : 'not used by a run yet'}</div>
           )}
         </td>
         <td>{image.kind ?? <span className="muted">—</span>}</td>
@@ -148,15 +152,20 @@ export function ImagesPage(): ReactElement {
           <div className="muted">
             Their sizes add up to {formatBytes(sumOfSizes)}: the task images share their base layers.
           </div>
+          <div data-testid="images-budget">
+            Official images: {formatBytes(overview.officialBytes ?? 0)}
+            {overview.budgetBytes ? ` of a ${formatBytes(overview.budgetBytes)} disk budget` : ' (no disk budget; set one in Settings)'}
+          </div>
         </div>
       )}
       <BuildPanel onFinished={() => void load()} />
+      <PullPanel onFinished={() => void load()} />
       {!overview && !error ? (
         <p className="muted">Loading…</p>
       ) : overview && images.length === 0 ? (
         <div className="panel empty">
           <p>No workbench images yet.</p>
-          <p className="muted">Build the sample images above, or pull the official SWE-Lancer images with Docker.</p>
+          <p className="muted">Build the sample images above, or pull the official SWE-Lancer images.</p>
         </div>
       ) : (
         overview && (
