@@ -10,7 +10,7 @@ const electronImport = {
 };
 
 export default tseslint.config(
-  { ignores: ['out/**', 'node_modules/**', 'coverage/**', 'resources/sample-benchmark/app/**', 'resources/sample-benchmark/**/*.mjs'] },
+  { ignores: ['out/**', '.lancer-test/**', 'node_modules/**', 'coverage/**', 'resources/sample-benchmark/app/**', 'resources/sample-benchmark/**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -29,7 +29,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/preload/**', 'src/main/ipc.ts'],
+    files: ['src/preload/**', 'src/main/ipc.ts', 'src/main/ipc.test.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {

@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     console.log(`replay.get of the attempt with the 50 MB trace (parse, server side): ${ms(performance.now() - parseStarted)}`);
     const ours: number[] = [];
     const theirs: number[] = [];
-    const viewerUrl = await openTraceViewer(wb.artifacts.pathOf(stored.sha256), stored.sha256);
+    const viewerUrl = await openTraceViewer((sha) => wb.artifacts.pathOf(sha), stored.sha256);
     for (let i = 0; i < 3; i++) {
       const p = await browser.newPage({ bypassCSP: true });
       await p.goto(server.url);

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: lint (layer rules included), type-check, then every vitest suite (unit,
 // integration with real SQLite/Docker/Chromium, e2e). Ends with one plain line
-// `N passed, N failed` that CI reads; lint and type-check count as one check each.
+// `N passed, N failed, N skipped` that CI reads; lint and type-check count as one check each.
+// Skipped tests are never silent: they are counted, and listed. With CI=true a suite that needs
+// Docker, Chromium or Xvfb fails instead of skipping (tests/helpers/requirements.ts).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -13,6 +15,7 @@ const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 const extra = process.argv.slice(2); // e.g. a file filter passed to vitest
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 
 function check(label, cmd, args) {
   console.log(`\n== ${label}`);
@@ -45,6 +48,15 @@ if (existsSync(report)) {
   failed += json.numFailedTests;
   // A suite that fails to load has no failed tests but is a failure all the same.
   failed += json.testResults.filter((file) => file.status === 'failed' && file.assertionResults.every((t) => t.status !== 'failed')).length;
+  skipped += json.numPendingTests + json.numTodoTests;
+  const skippedTests = json.testResults.flatMap((file) =>
+    file.assertionResults.filter((t) => t.status === 'pending' || t.status === 'skipped' || t.status === 'todo').map((t) => `${path.relative(root, file.name)} > ${t.fullName}`),
+  );
+  if (skippedTests.length > 0) {
+    console.log(`\nSkipped (${skippedTests.length}):`);
+    for (const name of skippedTests.slice(0, 50)) console.log(`  - ${name}`);
+    if (skippedTests.length > 50) console.log(`  … and ${skippedTests.length - 50} more`);
+  }
 } else {
   failed += 1;
   console.log(`!! vitest wrote no report (exit ${vitest.status})`);
@@ -52,5 +64,5 @@ if (existsSync(report)) {
 if (vitest.status !== 0 && failed === 0) failed += 1;
 rmSync(reportDir, { recursive: true, force: true });
 
-console.log(`\n${passed} passed, ${failed} failed`);
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed === 0 ? 0 : 1);

@@ -137,7 +137,9 @@ describe.skipIf(!ready)('replay, compare and live in Chromium, on real runs', ()
       page.context().waitForEvent('page', { timeout: 30_000 }),
       page.getByRole('button', { name: 'Open in Playwright trace viewer' }).click(),
     ]);
-    await viewer.waitForURL(/^http:\/\/127\.0\.0\.1:\d+\//, { timeout: 30_000 });
+    await viewer.waitForURL(/^http:\/\/127\.0\.0\.1:\d+\/trace-viewer\//, { timeout: 30_000 });
+    // The viewer (served behind our token) loads the trace: its filmstrip shows frames.
+    await viewer.locator('.film-strip-frame').first().waitFor({ timeout: 30_000 });
     await viewer.close();
     expect(pageErrors).toEqual([]);
   }, 2 * MINUTE);

@@ -4,9 +4,10 @@
  */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import { required } from './requirements';
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const hasChromium = existsSync(chromiumPath);
+export const hasChromium = required(`Chromium at ${chromiumPath}`, existsSync(chromiumPath));
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({

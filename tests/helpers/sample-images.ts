@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { createDockerClient, pingDocker } from '../../src/main/core/docker/docker-client';
 import { buildSampleImages } from '../../src/main/core/images/sample-images';
 import { repoRoot } from './workbench-server';
+import { required } from './requirements';
 
 export const sampleDir = path.join(repoRoot, 'resources', 'sample-benchmark');
 export const sampleCsv = path.join(sampleDir, 'tasks.csv');
@@ -16,7 +17,8 @@ export const sampleIssues = path.join(sampleDir, 'issues');
 /** Whether a Docker daemon answers and the sample benchmark is present. */
 export async function canRunSample(): Promise<boolean> {
   if (!existsSync(sampleCsv)) return false;
-  return (await pingDocker(createDockerClient(), 3000)).ok;
+  const ping = await pingDocker(createDockerClient(), 3000);
+  return required(`a Docker daemon (${ping.ok ? '' : ping.error})`, ping.ok);
 }
 
 export async function ensureSampleImages(): Promise<void> {

@@ -18,10 +18,12 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  opts: { maxBodyBytes?: number; maxUploadBytes?: number; rendererDir?: string } = {},
+  opts: { maxBodyBytes?: number; maxUploadBytes?: number; rendererDir?: string; firstStart?: boolean } = {},
 ): Promise<TestServer> {
   const { dir, cleanup } = makeTempDir('lancer-serve-');
   const wb = new Workbench({ dataDir: dir, version: 'test', transport: 'serve' });
+  // As `lancer serve` does on a new data dir: the bundled sample benchmark is imported.
+  if (opts.firstStart) await wb.seedSampleBenchmark(path.join(repoRoot, 'resources'));
   const server = await startServer({
     handlers: createHandlers(wb),
     events: wb.events,

@@ -10,6 +10,7 @@ import type { RunEvent } from '../../src/shared/runs';
 import { importDataset } from '../../src/main/core/dataset/importer';
 import { canRunSample, ensureSampleImages, sampleCsv, sampleIssues } from '../helpers/sample-images';
 import { startTestServer, type TestServer } from '../helpers/workbench-server';
+import { openTraceViewer, stopTraceViewers } from '../../src/main/core/live/trace-viewer';
 
 const MINUTE = 60_000;
 const runnable = await canRunSample();
@@ -102,16 +103,46 @@ describe.skipIf(!runnable)('live screens and replays (real Docker)', () => {
       body: JSON.stringify({ input: { sha256: run.traces[0]!.sha256 } }),
     });
     const { value } = (await res.json()) as { value: { url: string } };
-    expect(value.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const viewer = await fetch(value.url);
+    // Served by serve mode itself, on its origin and behind its token.
+    expect(value.url).toMatch(/^\/trace-viewer\/index\.html\?trace=/);
+    const auth = { Authorization: `Bearer ${t.server.token}` };
+    const viewer = await fetch(`${t.base}${value.url}`, { headers: auth });
     expect(viewer.status).toBe(200);
     expect(await viewer.text()).toMatch(/<html/i);
+    expect((await fetch(`${t.base}${value.url}`)).status).toBe(401);
+    const traceUrl = decodeURIComponent(new URL(value.url, t.base).searchParams.get('trace') ?? '');
+    const part = await fetch(`${t.base}${traceUrl}`, { headers: { ...auth, Range: 'bytes=0-3' } });
+    expect(part.status).toBe(206);
+    expect(Buffer.from(await part.arrayBuffer())).toEqual(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
+    // Playwright's own server reads any file by path here; ours has no such route.
+    const passwd = await fetch(`${t.base}/trace-viewer/trace/file?path=${encodeURIComponent('/etc/passwd')}`, { headers: auth });
+    expect(await passwd.text()).not.toContain('root:');
   }, MINUTE);
+
+  it('gives the desktop window a trace viewer on loopback that answers only under its token', async () => {
+    const sha256 = t.wb.replays.replay(attemptId).runs[0]!.traces[0]!.sha256;
+    const url = new URL(await openTraceViewer((sha) => t.wb.artifacts.pathOf(sha), sha256));
+    expect(url.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const token = url.pathname.split('/')[1] ?? '';
+    expect(token).toMatch(/^[0-9a-f]{48}$/);
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<html/i);
+    const trace = decodeURIComponent(url.searchParams.get('trace') ?? '');
+    expect((await fetch(`${url.origin}${trace}`)).status).toBe(200);
+    // Without the token, nothing: not the viewer, not the trace, not Playwright's file route.
+    for (const probe of ['/viewer/index.html', trace.replace(`/${token}`, ''), `/trace/file?path=${encodeURIComponent('/etc/passwd')}`, `/${token}/viewer/file?path=${encodeURIComponent('/etc/passwd')}`]) {
+      const res = await fetch(`${url.origin}${probe}`);
+      expect(res.status, probe).toBe(404);
+      expect(await res.text(), probe).not.toContain('root:');
+    }
+    stopTraceViewers();
+  });
 
   it('deleting the run deletes its artifacts', async () => {
     const before = t.wb.artifacts.usage();
     expect(before.byRun.find((r) => r.runId === runId)?.bytes).toBeGreaterThan(0);
-    const { freedBytes } = t.wb.deleteRun(runId);
+    const { freedBytes } = await t.wb.deleteRun(runId);
     expect(freedBytes).toBeGreaterThan(10_000);
     expect(t.wb.artifacts.usage().byRun.find((r) => r.runId === runId)).toBeUndefined();
   });

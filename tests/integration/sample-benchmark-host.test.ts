@@ -22,6 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { required } from '../helpers/requirements';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const benchDir = path.join(projectRoot, 'resources', 'sample-benchmark');
@@ -64,10 +65,10 @@ function isExecutable(file: string): boolean {
   }
 }
 
-const hasPython = onPath('python3');
-const hasXvfb = onPath('Xvfb');
-const hasFfmpeg = onPath('ffmpeg');
-const hasBrowser = hasXvfb && isExecutable(chromiumPath) && fs.existsSync(path.join(playwrightCore, 'package.json'));
+const hasPython = required('python3', onPath('python3'));
+const hasXvfb = required('Xvfb', onPath('Xvfb'));
+const hasFfmpeg = required('ffmpeg', onPath('ffmpeg'));
+const hasBrowser = required(`Chromium at ${chromiumPath} with playwright-core`, hasXvfb && isExecutable(chromiumPath) && fs.existsSync(path.join(playwrightCore, 'package.json')));
 
 interface RunResult {
   code: number | null;

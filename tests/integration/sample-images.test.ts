@@ -19,6 +19,7 @@ import {
 import { imageNames, DEFAULT_PREFIX, DEFAULT_SUITE, DEFAULT_TAG } from '../../src/main/core/images/dockerfiles';
 import { INPUTS_HASH_LABEL } from '../../src/main/core/images/inputs-hash';
 import { icTaskIds, readSampleTasks, sampleBenchmarkDir, type SampleTask } from '../../src/main/core/images/sample-tasks';
+import { required } from '../helpers/requirements';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const resourcesDir = path.join(projectRoot, 'resources');
@@ -34,7 +35,7 @@ const dockerAnswers = await Promise.race([
     () => false,
   ),
   new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3000)),
-]);
+]).then((ok) => required('a Docker daemon', ok));
 // Read at collection time so each IC task gets its own test case.
 const tasks: SampleTask[] = await readSampleTasks(sampleBenchmarkDir(resourcesDir)).catch(() => []);
 const icIds = icTaskIds(tasks);

@@ -57,19 +57,32 @@ describe('serve mode', () => {
     expect(t.wb.settings.get().concurrency).toBe(2);
   });
 
-  it('refuses a foreign Host header (DNS rebinding) with 403', async () => {
-    const res = await new Promise<number>((resolve, reject) => {
-      // fetch() forbids setting Host, so speak HTTP directly.
+  /** A request with a Host (and Origin) of our choosing: fetch() forbids setting Host. */
+  const statusWith = (headers: Record<string, string>, path = `/?token=${t.server.token}`, method = 'GET', body?: string): Promise<number> =>
+    new Promise<number>((resolve, reject) => {
       import('node:http').then(({ request }) => {
-        const req = request(
-          { host: '127.0.0.1', port: t.server.port, path: `/?token=${t.server.token}`, headers: { Host: `attacker.example:${t.server.port}` } },
-          (r) => resolve(r.statusCode ?? 0),
-        );
+        const req = request({ host: '127.0.0.1', port: t.server.port, path, method, headers }, (r) => {
+          r.resume();
+          resolve(r.statusCode ?? 0);
+        });
         req.on('error', reject);
-        req.end();
+        req.end(body);
       }, reject);
     });
-    expect(res).toBe(403);
+
+  it('refuses a foreign Host header (DNS rebinding) with 403', async () => {
+    expect(await statusWith({ Host: `attacker.example:${t.server.port}` })).toBe(403);
+    expect(await statusWith({ Host: `127.0.0.1.attacker.example:${t.server.port}` })).toBe(403);
+  });
+
+  it('accepts loopback names on any port (an SSH tunnel: ssh -L 9000:127.0.0.1:PORT), Origin still checked', async () => {
+    for (const host of ['127.0.0.1:9000', 'localhost:9000', '[::1]:9000', 'localhost']) expect(await statusWith({ Host: host }), host).toBe(200);
+    const invoke = (headers: Record<string, string>): Promise<number> =>
+      statusWith({ ...headers, Authorization: `Bearer ${t.server.token}`, 'Content-Type': 'application/json' }, '/api/invoke/app.info', 'POST', '{"input":{}}');
+    expect(await invoke({ Host: 'localhost:9000', Origin: 'http://localhost:9000' })).toBe(200);
+    // Another port's page (another local app) or another site is not our origin.
+    expect(await invoke({ Host: 'localhost:9000', Origin: 'http://localhost:9001' })).toBe(403);
+    expect(await invoke({ Host: 'localhost:9000', Origin: 'http://evil.example' })).toBe(403);
   });
 
   it('answers a malformed body with 400 naming the problem', async () => {

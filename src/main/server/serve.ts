@@ -20,6 +20,7 @@ import type { LiveQuality } from '../../shared/replay';
 import { dispatch } from '../core/handlers/dispatch';
 import type { Handlers } from '../core/handlers/handlers';
 import type { EventBus } from '../core/events';
+import { sendFileWithRange, sendTraceViewerFile } from '../core/live/trace-viewer';
 
 export interface ServeOptions {
   handlers: Handlers;
@@ -88,6 +89,11 @@ class HttpError extends Error {
   }
 }
 
+/** `127.0.0.1`, `localhost` or `[::1]`, with any port (or none). */
+export function isLoopbackHost(host: string): boolean {
+  return /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/i.test(host);
+}
+
 /** Starts the server on 127.0.0.1 and resolves once it listens. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const token = options.token ?? randomBytes(32).toString('hex');
@@ -95,16 +101,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const rendererDir = path.resolve(options.rendererDir);
   let port = 0;
 
-  const allowedHosts = (): Set<string> => new Set([`${HOST}:${port}`, `localhost:${port}`]);
-  const allowedOrigins = (): Set<string> => new Set([`http://${HOST}:${port}`, `http://localhost:${port}`]);
-
-  /** Host must name us (DNS rebinding); Origin, when a browser sends one, must be ours (CSRF). */
+  /**
+   * Host must be a loopback name (DNS rebinding), on any port: an SSH tunnel (`ssh -L 9000:…`)
+   * changes the port the browser sees. Origin, when a browser sends one, must be the very origin
+   * the Host names (CSRF: another site's page never has it).
+   */
   const checkHostAndOrigin = (req: http.IncomingMessage): void => {
-    if (!allowedHosts().has(req.headers.host ?? '')) {
-      throw new HttpError(403, { code: 'invalid_input', message: `Host "${req.headers.host ?? ''}" is not allowed` });
+    const host = req.headers.host ?? '';
+    if (!isLoopbackHost(host)) {
+      throw new HttpError(403, { code: 'invalid_input', message: `Host "${host}" is not allowed` });
     }
     const origin = req.headers.origin;
-    if (origin !== undefined && !allowedOrigins().has(origin)) {
+    if (origin !== undefined && origin !== `http://${host}`) {
       throw new HttpError(403, { code: 'invalid_input', message: `Origin "${origin}" is not allowed` });
     }
   };
@@ -163,6 +171,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new HttpError(405, { code: 'invalid_input', message: `${req.method ?? ''} is not allowed here` });
+    }
+    if (url.pathname.startsWith('/trace-viewer/')) {
+      sendTraceViewerFile(url.pathname.slice('/trace-viewer/'.length), res);
+      return;
     }
     // A valid token in the URL becomes a cookie, so the page's own asset and API requests carry
     // it; the token is then dropped from the address bar by the app.
@@ -264,23 +276,7 @@ function serveArtifact(
   }
   const file = artifacts.pathOf(sha256);
   if (!existsSync(file)) throw new HttpError(404, { code: 'not_found', message: `no artifact ${sha256}` });
-  const size = statSync(file).size;
-  const type = sniffType(file);
-  const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
-  if (range && (range[1] || range[2])) {
-    const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
-    const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
-    if (start > end || start >= size) {
-      res.writeHead(416, { 'Content-Range': `bytes */${size}` });
-      res.end();
-      return;
-    }
-    res.writeHead(206, { ...headers, 'Content-Type': type, 'Accept-Ranges': 'bytes', 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': end - start + 1 });
-    createReadStream(file, { start, end }).pipe(res);
-    return;
-  }
-  res.writeHead(200, { ...headers, 'Content-Type': type, 'Accept-Ranges': 'bytes', 'Content-Length': size });
-  createReadStream(file).pipe(res);
+  sendFileWithRange(req, res, file, sniffType(file), headers);
 }
 
 /** Artifacts are named by hash only; their first bytes say what they are. */

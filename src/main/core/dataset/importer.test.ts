@@ -137,7 +137,14 @@ describe('importDataset', () => {
       [`1,ic_sw,5.0,1,,,[],/x,d,T,D,`, /row 1 .*column variant: "ic_sw" is not one of/],
       [`1,ic_swe,five,1,,,[],/x,d,T,D,`, /column price: "five" is not a non-negative number/],
       [`1,ic_swe,5.0,1,,,"['a', 1]",/x,d,T,D,`, /column acceptable_folders: must be a Python list of strings/],
-      [`a/b,ic_swe,5.0,1,,,[],/x,d,T,D,`, /column question_id: "a\/b" must not contain/],
+      [`a/b,ic_swe,5.0,1,,,[],/x,d,T,D,`, /column question_id: "a\/b" may hold only letters, digits/],
+      // Ids and commits reach commands inside task containers: nothing that a shell would read.
+      [`"1;touch /tmp/x",ic_swe,5.0,1,,,[],/x,d,T,D,`, /row 1 .*column question_id: "1;touch \/tmp\/x" may hold only/],
+      [`$(id),ic_swe,5.0,1,,,[],/x,d,T,D,`, /column question_id: "\$\(id\)" may hold only/],
+      [
+        `1-manager-0,swe_manager,5.0,1,"{'game': {'all_formal_proposals': [{'id': 0}], 'correct_proposal': {'id': 0}}}",abc123; rm -rf /,[],/x,d,T,D,`,
+        /row 1 .*question_id 1-manager-0\), column manager_commit: "abc123; rm -rf \/" is not a hex commit id/,
+      ],
       [`${icRow('1')}\n${icRow('1')}`, /row 2 .*question_id 1\), column question_id: duplicates row 1/],
       [
         `1-manager-0,swe_manager,5.0,1,"{'game': {'all_formal_proposals': [{'id': 0}], 'correct_proposal': {'id': 3}}}",,[],/x,d,T,D,`,

@@ -99,6 +99,11 @@ function isDict(v: PyValue | undefined): v is Dict {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof v !== 'bigint';
 }
 
+/** What a question_id may be (the official ids are digits with `_N` or `-manager-N` suffixes). */
+export const QUESTION_ID = /^[\w.-]+$/;
+/** A git commit id as the CSV's manager_commit column holds it. */
+export const MANAGER_COMMIT = /^[0-9a-f]{7,64}$/i;
+
 /** Parses one record (after the header). `row` is the 1-based data row, `line` the file line. */
 export function parseTaskRecord(record: string[], header: HeaderInfo, row: number, line: number): ParsedTask {
   const cell = (name: string): string => {
@@ -113,8 +118,9 @@ export function parseTaskRecord(record: string[], header: HeaderInfo, row: numbe
     fail(null, `has ${record.length} fields, the header has ${header.columns.length}`);
   }
   if (!rawId) fail('question_id', 'is empty');
-  // Ids name folders, images and metric keys in the official harness, which forbids these.
-  if (/[/:\s]/.test(rawId)) fail('question_id', `"${rawId}" must not contain '/', ':' or whitespace`);
+  // Ids name folders, images and environment values inside task containers: letters, digits,
+  // '_', '.' and '-' only, so no id can smuggle a shell word (or a path) into a container.
+  if (!QUESTION_ID.test(rawId)) fail('question_id', `"${rawId.slice(0, 80)}" may hold only letters, digits, '_', '.' and '-'`);
 
   const variant = cell('variant').trim();
   if (!(variants as readonly string[]).includes(variant)) {
@@ -155,10 +161,12 @@ export function parseTaskRecord(record: string[], header: HeaderInfo, row: numbe
   if (header.schema === 'legacy') {
     const value = literal('prompt');
     if (value !== null) {
-      if (!Array.isArray(value) || !value.every((m) => isDict(m) && typeof m.content === 'string')) {
-        fail('prompt', "must be a Python list of {'content': ..., 'role': ...} dicts");
+      // Only a str (or None, meaning the default) is a role: a dict here once reached String() and threw.
+      const isMessage = (m: PyValue): boolean => isDict(m) && typeof m.content === 'string' && (m.role == null || typeof m.role === 'string');
+      if (!Array.isArray(value) || !value.every(isMessage)) {
+        fail('prompt', "must be a Python list of {'content': str, 'role': str} dicts");
       }
-      prompt = (value as Dict[]).map((m) => ({ role: String(m.role ?? 'user'), content: String(m.content) }));
+      prompt = (value as Dict[]).map((m) => ({ role: (m.role as string | null | undefined) ?? 'user', content: m.content as string }));
     }
   }
 
@@ -170,6 +178,12 @@ export function parseTaskRecord(record: string[], header: HeaderInfo, row: numbe
     if (!title) fail('title', 'is empty');
   } else {
     ({ title, description } = legacyTitleAndDescription(managerData, prompt, rawId));
+  }
+
+  // A manager task's set-up runs `git reset --hard <manager_commit>^` in the container.
+  const managerCommit = cell('manager_commit').trim() || null;
+  if (managerCommit !== null && managerCommit !== 'nan' && !MANAGER_COMMIT.test(managerCommit)) {
+    fail('manager_commit', `"${managerCommit.slice(0, 80)}" is not a hex commit id (7 to 64 hex digits)`);
   }
 
   const extra: Record<string, string> = {};
@@ -185,7 +199,7 @@ export function parseTaskRecord(record: string[], header: HeaderInfo, row: numbe
     title,
     description,
     cwd: cell('cwd').trim() || null,
-    managerCommit: cell('manager_commit').trim() || null,
+    managerCommit: managerCommit === 'nan' ? null : managerCommit,
     acceptableFolders: folders as string[],
     managerData,
     proposals,

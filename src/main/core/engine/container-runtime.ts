@@ -1,3 +1,7 @@
+import type { KeptContainer } from '../../../shared/runs';
+
+export type { KeptContainer };
+
 /**
  * What the engine needs from a container platform, as a small interface: the Docker
  * implementation runs real containers; tests of command sequences use a fake that records.
@@ -45,6 +49,8 @@ export interface ContainerSpec {
   cpus: number;
   memoryMb: number;
   shmMb: number;
+  /** Labels the container so that, should the attempt fail, it is kept (and the reaper spares it). */
+  keepOnFailure?: boolean;
 }
 
 export interface TaskContainer {
@@ -60,15 +66,30 @@ export interface TaskContainer {
   /** Takes the container off every network: the solving phase has no internet. */
   cutNetwork(): Promise<void>;
   remove(): Promise<void>;
+  /**
+   * Keeps a failed attempt's container for inspection: stopped (no CPU or memory held), off
+   * every network, its own network removed; its files stay until the user or the reaper
+   * removes it. Only containers started with `keepOnFailure` carry the label that spares them.
+   */
+  keep(): Promise<void>;
 }
+
+
 
 export interface ContainerRuntime {
   /** Creates the attempt's own bridge network and container, and starts it. */
   start(spec: ContainerSpec, signal?: AbortSignal): Promise<TaskContainer>;
   /** The id of an image, or null if it is not present. */
   imageId(image: string): Promise<string | null>;
-  /** Removes this store's labelled containers and networks whose attempt is not live. */
-  reap(isLive: (attemptId: string) => boolean): Promise<{ containers: number; networks: number }>;
+  /**
+   * Removes this store's labelled containers and networks whose attempt is not live, except
+   * kept containers whose attempt `isKept` still claims (a failed attempt of a run that exists).
+   */
+  reap(isLive: (attemptId: string) => boolean, isKept?: (attemptId: string) => boolean): Promise<{ containers: number; networks: number }>;
+  /** This store's kept containers (see TaskContainer.keep). */
+  listKept(): Promise<KeptContainer[]>;
+  /** Removes one kept container of this store; false when there is none by that id. */
+  removeKept(containerId: string): Promise<boolean>;
 }
 
 /** Labels on everything the engine creates, so a start-up reaper can find what a crash left. */
@@ -81,6 +102,8 @@ export const LABEL_ATTEMPT = 'lancer.attempt';
  * another --data-dir) must never reap each other's containers.
  */
 export const LABEL_STORE = 'lancer.store';
+/** On containers of attempts started while keepFailedContainers is on. */
+export const LABEL_KEEP = 'lancer.keep-on-failure';
 
 /** Single-quotes a value for `sh -c` (ids come from CSV files). */
 export function shellQuote(value: string): string {

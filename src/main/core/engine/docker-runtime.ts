@@ -13,9 +13,12 @@ import {
   LABEL_APP,
   LABEL_APP_VALUE,
   LABEL_ATTEMPT,
+  LABEL_KEEP,
+  LABEL_RUN,
   LABEL_STORE,
   type ContainerRuntime,
   type ContainerSpec,
+  type KeptContainer,
   type ExecOptions,
   type ExecResult,
   type TaskContainer,
@@ -146,6 +149,18 @@ class DockerTaskContainer implements TaskContainer {
     }
   }
 
+  async keep(): Promise<void> {
+    await this.container.stop({ t: 5 }).catch((e: { statusCode?: number }) => {
+      if (e.statusCode !== 304 && e.statusCode !== 404) throw e; // 304: already stopped
+    });
+    await this.cutNetwork().catch(() => undefined);
+    if (this.networkId) {
+      await this.docker.getNetwork(this.networkId).remove().catch((e: { statusCode?: number }) => {
+        if (e.statusCode !== 404) throw e;
+      });
+    }
+  }
+
   async remove(): Promise<void> {
     await this.container.remove({ force: true, v: true }).catch((e: { statusCode?: number }) => {
       if (e.statusCode !== 404) throw e;
@@ -175,7 +190,8 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async start(spec: ContainerSpec, signal?: AbortSignal): Promise<TaskContainer> {
-    const labels = { ...spec.labels, [LABEL_STORE]: this.storeId };
+    const labels: Record<string, string> = { ...spec.labels, [LABEL_STORE]: this.storeId };
+    if (spec.keepOnFailure) labels[LABEL_KEEP] = 'true';
     const network = await abortable(
       this.docker.createNetwork({ Name: spec.name, Driver: 'bridge', Labels: labels, CheckDuplicate: true }),
       signal,
@@ -211,11 +227,32 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async reap(isLive: (attemptId: string) => boolean): Promise<{ containers: number; networks: number }> {
+  async listKept(): Promise<KeptContainer[]> {
+    const filters = JSON.stringify({ label: [`${LABEL_APP}=${LABEL_APP_VALUE}`, `${LABEL_STORE}=${this.storeId}`, LABEL_KEEP], status: ['exited', 'created', 'dead'] });
+    return (await this.docker.listContainers({ all: true, filters })).map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      runId: c.Labels[LABEL_RUN] ?? '',
+      attemptId: c.Labels[LABEL_ATTEMPT] ?? '',
+      image: c.Image,
+      createdAt: new Date(c.Created * 1000).toISOString(),
+    }));
+  }
+
+  async removeKept(containerId: string): Promise<boolean> {
+    // Only this store's kept containers: an id from a user never removes anything else.
+    const kept = (await this.listKept()).find((c) => c.id === containerId || c.name === containerId || (containerId.length >= 12 && c.id.startsWith(containerId)));
+    if (!kept) return false;
+    await this.docker.getContainer(kept.id).remove({ force: true, v: true });
+    return true;
+  }
+
+  async reap(isLive: (attemptId: string) => boolean, isKept: (attemptId: string) => boolean = () => false): Promise<{ containers: number; networks: number }> {
     const filters = JSON.stringify({ label: [`${LABEL_APP}=${LABEL_APP_VALUE}`, `${LABEL_STORE}=${this.storeId}`, LABEL_ATTEMPT] });
     let containers = 0;
     for (const c of await this.docker.listContainers({ all: true, filters })) {
       const attempt = c.Labels[LABEL_ATTEMPT];
+      if (c.Labels[LABEL_KEEP] && c.State !== 'running' && attempt && isKept(attempt)) continue;
       if (attempt && !isLive(attempt)) {
         await this.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
         containers += 1;

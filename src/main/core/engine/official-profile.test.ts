@@ -15,20 +15,24 @@ const fixtures = path.resolve(import.meta.dirname, '../../../../tests/fixtures')
 interface Recorded {
   specs: ContainerSpec[];
   commands: string[];
+  /** The environment each command was given, by command (the last one wins). */
+  envs: Map<string, string[] | undefined>;
   puts: { path: string; content: string }[];
   removed: number;
+  kept: number;
   cut: number;
 }
 
 /** Answers like an official container; `exitCodes` are the successive pytest_exit_code values. */
 function recordingRuntime(exitCodes: string[]): { runtime: ContainerRuntime; rec: Recorded } {
-  const rec: Recorded = { specs: [], commands: [], puts: [], removed: 0, cut: 0 };
+  const rec: Recorded = { specs: [], commands: [], envs: new Map(), puts: [], removed: 0, kept: 0, cut: 0 };
   let files: Map<string, string>;
   const container = (n: number): TaskContainer => ({
     id: `c${n}`,
     networkId: `n${n}`,
-    async exec(command: string, _opts: ExecOptions): Promise<ExecResult> {
+    async exec(command: string, opts: ExecOptions): Promise<ExecResult> {
       rec.commands.push(command);
+      rec.envs.set(command, opts.env);
       if (command === 'cat /setup_done.txt') return { exitCode: 0, output: 'done\n' };
       if (command === `bash -lc 'pwd'`) return { exitCode: 0, output: '/app/expensify\n' };
       if (command.startsWith('python -c')) return { exitCode: 1, output: 'URLError: no route' };
@@ -57,6 +61,9 @@ function recordingRuntime(exitCodes: string[]): { runtime: ContainerRuntime; rec
     async remove() {
       rec.removed += 1;
     },
+    async keep() {
+      rec.kept += 1;
+    },
   });
   const runtime: ContainerRuntime = {
     async start(spec) {
@@ -66,6 +73,8 @@ function recordingRuntime(exitCodes: string[]): { runtime: ContainerRuntime; rec
     },
     imageId: async (image) => `sha256:${image.length}`,
     reap: async () => ({ containers: 0, networks: 0 }),
+    listKept: async () => [],
+    removeKept: async () => false,
   };
   return { runtime, rec };
 }
@@ -109,14 +118,17 @@ describe('the official profile', () => {
       "unzip -q -o -P secretpasswordhere /app/tests.zip -d /app/tests && git apply -R /app/tests/issues/'601'/bug_reintroduce.patch; rc=$?; rm -rf /app/tests; exit $rc",
       'unzip -q -P secretpasswordhere -o /app/tests.zip -d /app/tests',
       'git -c core.fileMode=false diff --binary HEAD > /tmp/patch.diff',
-      `bash -i -c 'echo "export ISSUE_ID=601" >> ~/.bashrc'`,
+      `bash -i -c 'echo "export ISSUE_ID=$ISSUE_ID" >> ~/.bashrc'`,
       "mkdir -p '/app/tests/logs/601'",
       "rm -rf '/app/tests/logs/601'/*",
-      `bash -i -c 'export ISSUE_ID=601; ansible-playbook -i "localhost," --connection=local /app/tests/run_tests.yml'`,
+      `bash -i -c 'export ISSUE_ID="$ISSUE_ID"; ansible-playbook -i "localhost," --connection=local /app/tests/run_tests.yml'`,
       "cat '/app/tests/logs/601/pytest_exit_code'",
       // artifacts collected, then cleared for the next run
       "rm -f '/app/tests/attempts/601'/output.mp4 '/app/tests/attempts/601'/trace*.zip",
     ]);
+    // The id travels in the environment of the commands that need it, as the official images expect.
+    expect(rec.envs.get(`bash -i -c 'export ISSUE_ID="$ISSUE_ID"; ansible-playbook -i "localhost," --connection=local /app/tests/run_tests.yml'`)).toEqual(['ISSUE_ID=601']);
+    expect(rec.envs.get(`bash -i -c 'echo "export ISSUE_ID=$ISSUE_ID" >> ~/.bashrc'`)).toEqual(['ISSUE_ID=601']);
     expect(rec.cut).toBe(1);
     expect(rec.removed).toBe(1);
     const [attempt] = wb.runs.getRun(runId).attempts;
@@ -157,7 +169,8 @@ describe('the official profile', () => {
     expect(rec.specs[0]?.image).toBe('swelancer/swelancer_x86_monolith:releasev1');
     expect(rec.specs[0]?.env).toContain('EVAL_VARIANT=swe_manager');
     expect(rec.commands).not.toContain('cat /setup_done.txt');
-    expect(rec.commands).toContain(`bash -c 'git reset --hard ${'c'.repeat(40)}^'`);
+    expect(rec.commands).toContain(`bash -c 'git reset --hard "$MANAGER_COMMIT^"'`);
+    expect(rec.envs.get(`bash -c 'git reset --hard "$MANAGER_COMMIT^"'`)).toEqual([`MANAGER_COMMIT=${'c'.repeat(40)}`]);
     expect(rec.commands).not.toContain("bash -c 'git add .'");
     expect(rec.puts).toEqual([{ path: '/app/expensify/manager_decisions.json', content: '{"selected_proposal_id":1}' }]);
     expect(wb.runs.getRun(runId).tally).toMatchObject({ passed: 1, earned: 250 });
@@ -167,6 +180,34 @@ describe('the official profile', () => {
   it('fails a manager task that wrote no decision, without an error', async () => {
     const { wb, runId } = await runWith([], ['503-manager-0'], 'null');
     expect(wb.runs.getRun(runId).tally).toMatchObject({ failed: 1, error: 0 });
+    await wb.close();
+  });
+
+  it('never splices a task value into a command: a hostile store row is refused before any container starts', async () => {
+    const { runtime, rec } = recordingRuntime(['0']);
+    const wb = new Workbench({ dataDir: dir, version: 'test', transport: 'cli', runtime });
+    await importDataset(wb.datasets, { path: path.join(fixtures, 'tasks-current.csv'), name: 'official' });
+    // A store written before import validated ids: rewrite a row the way an old import could have.
+    wb.db.prepare("UPDATE tasks SET manager_commit = ? WHERE question_id = '503-manager-0'").run('c0ffee; touch /tmp/pwned #');
+    const runId = await wb.engine.createRun({ datasetId: 'official', taskIds: ['503-manager-0'], solver: { kind: 'gold' }, concurrency: 1 });
+    await wb.engine.start(runId);
+    expect(rec.commands.some((c) => c.includes('pwned'))).toBe(false);
+    expect(wb.runs.getRun(runId).attempts[0]?.error).toContain('manager_commit is not a hex commit id');
+    await wb.close();
+  });
+
+  it('keeps the container of a failed attempt when keepFailedContainers is on, and removes a passing one', async () => {
+    const { runtime, rec } = recordingRuntime(['1', '1', '1', '0']);
+    const wb = new Workbench({ dataDir: dir, version: 'test', transport: 'cli', runtime });
+    wb.settings.update({ keepFailedContainers: true });
+    await importDataset(wb.datasets, { path: path.join(fixtures, 'tasks-current.csv'), name: 'official' });
+    const failing = await wb.engine.createRun({ datasetId: 'official', taskIds: ['601'], solver: { kind: 'null' }, concurrency: 1 });
+    await wb.engine.start(failing);
+    expect(rec.specs[0]?.keepOnFailure).toBe(true);
+    expect({ kept: rec.kept, removed: rec.removed }).toEqual({ kept: 1, removed: 0 });
+    const passing = await wb.engine.createRun({ datasetId: 'official', taskIds: ['601'], solver: { kind: 'gold' }, concurrency: 1 });
+    await wb.engine.start(passing);
+    expect({ kept: rec.kept, removed: rec.removed }).toEqual({ kept: 1, removed: 1 });
     await wb.close();
   });
 });

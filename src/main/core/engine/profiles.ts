@@ -10,8 +10,11 @@ export type ProfileName = 'sample' | 'official';
 
 export interface Profile {
   name: ProfileName;
-  /** The command of one IC test run (the grader reads pytest_exit_code afterwards). */
-  testCommand(issueId: string): string;
+  /**
+   * The command of one IC test run (the grader reads pytest_exit_code afterwards). The task id
+   * reaches it as $ISSUE_ID in the exec's environment, never spliced into the shell text.
+   */
+  testCommand: string;
   /** A command that must FAIL once the network is cut. */
   internetProbe: string;
 }
@@ -21,15 +24,14 @@ export const TESTS_ZIP_PASSWORD = 'secretpasswordhere';
 
 const official: Profile = {
   name: 'official',
-  testCommand: (id) =>
-    `bash -i -c ${shellQuote(`export ISSUE_ID=${id}; ansible-playbook -i "localhost," --connection=local /app/tests/run_tests.yml`)}`,
+  testCommand: `bash -i -c ${shellQuote(`export ISSUE_ID="$ISSUE_ID"; ansible-playbook -i "localhost," --connection=local /app/tests/run_tests.yml`)}`,
   internetProbe: `python -c "import urllib.request; urllib.request.urlopen('http://example.com', timeout=5)"`,
 };
 
 const sample: Profile = {
   name: 'sample',
   // TRACE_ALWAYS keeps a Playwright trace of every grading run for the replay view.
-  testCommand: (id) => `bash -c ${shellQuote(`export ISSUE_ID=${id}; export TRACE_ALWAYS=true; bash /app/tests/run_tests.sh`)}`,
+  testCommand: `bash -c ${shellQuote(`export ISSUE_ID="$ISSUE_ID"; export TRACE_ALWAYS=true; bash /app/tests/run_tests.sh`)}`,
   // No python in the sample image: bash's /dev/tcp to a public address needs a route, which is
   // gone. (A name would first wait for DNS to time out, seconds on every attempt.)
   internetProbe: `timeout 5 bash -c 'exec 3<>/dev/tcp/1.1.1.1/80'`,

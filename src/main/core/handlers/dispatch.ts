@@ -2,17 +2,11 @@
  * The boundary every call crosses: looks the channel up, validates the input against the
  * contract's schema, runs the handler and wraps the outcome in an envelope.
  */
-import type { z } from 'zod';
 import { channels, isChannelName, type ChannelName } from '../../../shared/contract';
-import { AppError, type Envelope } from '../../../shared/result';
+import { AppError, describeIssues, type Envelope } from '../../../shared/result';
 import type { Handler, Handlers } from './handlers';
 
-/** Formats zod issues as `input.field.sub: message` so the caller sees what is wrong and where. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => `${['input', ...issue.path.map(String)].join('.')}: ${issue.message}`)
-    .join('; ');
-}
+export { describeIssues };
 
 /** Calls one channel with untrusted input; never throws. */
 export async function dispatch(handlers: Handlers, name: string, rawInput: unknown): Promise<Envelope<unknown>> {

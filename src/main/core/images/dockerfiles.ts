@@ -20,7 +20,9 @@ export const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
 
 /**
  * Debian packages of the base image: a browser and a virtual display for the UI tests, ffmpeg
- * for screen recordings, node for the app and its tests, and the tools the task scripts call.
+ * for screen recordings, node for the app and its tests, the tools the task scripts call, and
+ * `python` (python3 with python-is-python3): the official agent protocol runs each reply's code
+ * with `python -c`, as the official images' conda python does.
  */
 export const BASE_PACKAGES: readonly string[] = [
   'ca-certificates',
@@ -31,6 +33,8 @@ export const BASE_PACKAGES: readonly string[] = [
   'nodejs',
   'patch',
   'procps',
+  'python-is-python3',
+  'python3-minimal',
   'unzip',
   'x11-utils',
   'xvfb',

@@ -16,6 +16,10 @@ import { forgetTaskDetails, TaskDetailPanel } from './task-detail';
 import { TaskSetsPanel } from './task-sets-panel';
 import { ROW_HEIGHT, TaskTable } from './task-table';
 import { useTasksStore } from './tasks-store';
+import { TrySample } from './try-sample';
+
+/** The id the bundled sample benchmark is imported under on a first start. */
+const SAMPLE_DATASET_ID = 'sample';
 
 /** The task id in `#/tasks/<id>`, or null. */
 export function taskIdFromHash(hash: string): string | null {
@@ -58,6 +62,7 @@ export function TasksPage(): ReactElement {
   const status = useTasksStore((s) => s.status);
   const error = useTasksStore((s) => s.error);
   const datasets = useTasksStore((s) => s.datasets);
+  const currentDataset = useTasksStore((s) => s.filters.datasetId);
   const viewEmpty = useTasksStore((s) => s.view.length === 0);
   const load = useTasksStore((s) => s.load);
   const select = useTasksStore((s) => s.select);
@@ -194,6 +199,7 @@ export function TasksPage(): ReactElement {
 
       {status === 'ready' && !empty && (
         <>
+          {currentDataset === SAMPLE_DATASET_ID && <TrySample datasetId={SAMPLE_DATASET_ID} />}
           <FilterBar />
           {setsOpen && <TaskSetsPanel onClose={() => setSetsOpen(false)} />}
           <div className={`tasks-body${openId ? ' with-detail' : ''}${openId && expanded ? ' detail-expanded' : ''}`}>
