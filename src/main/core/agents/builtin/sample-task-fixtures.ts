@@ -1,0 +1,27 @@
+/**
+ * The sample benchmark's tasks as the engine sees them (imported into a throwaway store), for
+ * the agent's unit tests.
+ */
+import path from 'node:path';
+import type { TaskDetail } from '../../../../shared/tasks';
+import { makeTempDir } from '../../../../../tests/helpers/temp-dir';
+import { importDataset } from '../../dataset/importer';
+import { openDatabase } from '../../store/database';
+import { DatasetRepo } from '../../store/dataset-repo';
+
+const sampleDir = path.resolve(import.meta.dirname, '../../../../../resources/sample-benchmark');
+
+/** Every sample task by question id, imported from resources/sample-benchmark/tasks.csv. */
+export async function loadSampleTasks(): Promise<Map<string, TaskDetail>> {
+  const { dir, cleanup } = makeTempDir('lancer-agent-tasks-');
+  const db = openDatabase(path.join(dir, 'lancer.db'));
+  try {
+    const repo = new DatasetRepo(db);
+    const report = await importDataset(repo, { path: path.join(sampleDir, 'tasks.csv'), issuesDir: path.join(sampleDir, 'issues'), name: 'sample' });
+    const rows = repo.listTasks({ datasetId: report.datasetId });
+    return new Map(rows.map((row) => [row.questionId, repo.getTask(row.id)]));
+  } finally {
+    db.close();
+    cleanup();
+  }
+}
