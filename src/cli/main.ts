@@ -9,7 +9,10 @@ import { datasetsCommand, datasetsHelp, importCommand, importHelp, tasksCommand,
 import { imagesCommand, imagesHelp } from './commands/images';
 import { exportCommand, exportHelp, resultsCommand, resultsHelp, runCommand, runHelp } from './commands/runs';
 import { serveCommand, serveHelp } from './commands/serve';
+import { containersCommand, containersHelp } from './commands/containers';
+import { endpointsCommand, endpointsHelp } from './commands/endpoints';
 import { CliError, createContext, type CliContext } from './context';
+import { AppError } from '../shared/result';
 
 interface Command {
   summary: string;
@@ -70,7 +73,7 @@ const commands: Record<string, Command> = {
       }),
   },
   run: {
-    summary: 'run tasks in Docker and grade them (gold, null or a predictions file)',
+    summary: 'run tasks in Docker and grade them (gold, null, a predictions file, or a model agent)',
     help: runHelp,
     options: {
       dataset: { type: 'string' },
@@ -82,9 +85,35 @@ const commands: Record<string, Command> = {
       'image-tag': { type: 'string' },
       monolith: { type: 'boolean' },
       resume: { type: 'string' },
+      agent: { type: 'string' },
+      endpoint: { type: 'string' },
+      'base-url': { type: 'string' },
+      model: { type: 'string' },
+      'api-key-env': { type: 'string' },
+      protocol: { type: 'string' },
+      'max-turns': { type: 'string' },
+      'attempt-budget-usd': { type: 'string' },
+      'budget-usd': { type: 'string' },
+      'price-input': { type: 'string' },
+      'price-cached': { type: 'string' },
+      'price-output': { type: 'string' },
     },
     run: (ctx, v) =>
       runCommand(ctx, {
+        agent: {
+          agent: v.agent as string | undefined,
+          endpoint: v.endpoint as string | undefined,
+          baseUrl: v['base-url'] as string | undefined,
+          model: v.model as string | undefined,
+          apiKeyEnv: v['api-key-env'] as string | undefined,
+          protocol: v.protocol as string | undefined,
+          maxTurns: v['max-turns'] as string | undefined,
+          attemptBudgetUsd: v['attempt-budget-usd'] as string | undefined,
+          budgetUsd: v['budget-usd'] as string | undefined,
+          priceInput: v['price-input'] as string | undefined,
+          priceCached: v['price-cached'] as string | undefined,
+          priceOutput: v['price-output'] as string | undefined,
+        },
         dataset: v.dataset as string | undefined,
         tasks: v.tasks as string | undefined,
         set: v.set as string | undefined,
@@ -97,11 +126,70 @@ const commands: Record<string, Command> = {
       }),
   },
   images: {
-    summary: 'build the sample images, list images and disk use, remove one',
+    summary: 'build the sample images, pull the official ones, list, remove, prune to a disk budget',
     help: imagesHelp,
-    options: { only: { type: 'string' }, tag: { type: 'string' }, force: { type: 'boolean' } },
+    options: {
+      only: { type: 'string' },
+      tag: { type: 'string' },
+      force: { type: 'boolean' },
+      dataset: { type: 'string' },
+      tasks: { type: 'string' },
+      monolith: { type: 'boolean' },
+      registry: { type: 'string' },
+      budget: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+    },
     run: (ctx, v, positionals) =>
-      imagesCommand(ctx, positionals, { only: v.only as string | undefined, tag: v.tag as string | undefined, force: v.force === true }),
+      imagesCommand(ctx, positionals, {
+        only: v.only as string | undefined,
+        tag: v.tag as string | undefined,
+        force: v.force === true,
+        dataset: v.dataset as string | undefined,
+        tasks: v.tasks as string | undefined,
+        monolith: v.monolith === true,
+        registry: v.registry as string | undefined,
+        budget: v.budget as string | undefined,
+        dryRun: v['dry-run'] === true,
+      }),
+  },
+  endpoints: {
+    summary: 'add, list, test and remove model endpoints (OpenAI-compatible servers) for agents',
+    help: endpointsHelp,
+    options: {
+      'base-url': { type: 'string' },
+      model: { type: 'string' },
+      'api-key-env': { type: 'string' },
+      'api-key-stdin': { type: 'boolean' },
+      protocol: { type: 'string' },
+      'price-input': { type: 'string' },
+      'price-cached': { type: 'string' },
+      'price-output': { type: 'string' },
+      context: { type: 'string' },
+      temperature: { type: 'string' },
+      'reasoning-effort': { type: 'string' },
+      'max-tokens': { type: 'string' },
+    },
+    run: (ctx, v, positionals) =>
+      endpointsCommand(ctx, positionals, {
+        baseUrl: v['base-url'] as string | undefined,
+        model: v.model as string | undefined,
+        apiKeyEnv: v['api-key-env'] as string | undefined,
+        apiKeyStdin: v['api-key-stdin'] === true,
+        protocol: v.protocol as string | undefined,
+        priceInput: v['price-input'] as string | undefined,
+        priceCached: v['price-cached'] as string | undefined,
+        priceOutput: v['price-output'] as string | undefined,
+        context: v.context as string | undefined,
+        temperature: v.temperature as string | undefined,
+        reasoningEffort: v['reasoning-effort'] as string | undefined,
+        maxTokens: v['max-tokens'] as string | undefined,
+      }),
+  },
+  containers: {
+    summary: 'list or remove the containers kept after failed attempts',
+    help: containersHelp,
+    options: {},
+    run: (ctx, _v, positionals) => containersCommand(ctx, positionals),
   },
   results: {
     summary: "list a run's attempts with outcomes, earnings and artifacts",
@@ -174,6 +262,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`lancer: ${message}\n`);
-    process.exit(error instanceof CliError ? error.exitCode : 1);
+    // Bad input (a flag's value the contract refuses) is a usage error, as CLI conventions have it.
+    process.exit(error instanceof CliError ? error.exitCode : error instanceof AppError && error.code === 'invalid_input' ? 2 : 1);
   },
 );

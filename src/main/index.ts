@@ -2,14 +2,16 @@
  * The Electron composition root: resolves paths, opens the Workbench, wires IPC and the window.
  * The only module (with ipc.ts and window.ts) that touches Electron.
  */
-import { app, BrowserWindow, dialog, net, protocol } from 'electron';
+import { app, BrowserWindow, dialog, net, protocol, safeStorage } from 'electron';
 import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHandlers } from './core/handlers/handlers';
-import { resolveDataDir } from './core/paths';
+import { projectRoot, resolveDataDir } from './core/paths';
 import { Workbench } from './core/workbench';
+import { EncryptedSecretStore, FileSecretStore } from './core/agents/endpoints';
+import { inBackground, logBackgroundFailure } from './core/background';
 import { wireIpc } from './ipc';
 import { createMainWindow } from './window';
 
@@ -40,12 +42,24 @@ protocol.registerSchemesAsPrivileged([
 async function main(): Promise<void> {
   await app.whenReady();
   const dataDir = resolveDataDir(flagValue('data-dir'), process.env, app.getPath('userData'));
+  // API keys sealed with the OS keychain where Electron can reach it; else files only this
+  // user can read (the core's default).
+  const secrets = safeStorage.isEncryptionAvailable()
+    ? new EncryptedSecretStore(new FileSecretStore(dataDir), { encrypt: (plain) => safeStorage.encryptString(plain), decrypt: (sealed) => safeStorage.decryptString(sealed) })
+    : undefined;
   const wb = new Workbench({
+    secrets,
     dataDir,
     version: app.getVersion(),
     transport: 'electron',
     nativeBinding: electronSqliteBinding(),
   });
+  // A new data dir opens on the bundled sample's tasks, not an empty page.
+  const seeded = await wb.seedSampleBenchmark(path.join(projectRoot(), 'resources')).catch((error: unknown) => {
+    logBackgroundFailure('importing the bundled sample benchmark', error);
+    return null;
+  });
+  if (seeded) console.log(`New data dir: imported the bundled sample benchmark (${seeded.taskCount} tasks).`);
   const pickFile = async (opts: { title: string; extensions: string[]; directory?: boolean }): Promise<string | null> => {
     const parent = BrowserWindow.getFocusedWindow();
     const options = {
@@ -69,7 +83,7 @@ async function main(): Promise<void> {
     return net.fetch(pathToFileURL(wb.artifacts.pathOf(match[1])).toString(), { headers: request.headers });
   });
   const stopWatching = wb.watchDocker();
-  void wb.recoverRuns({ resume: true });
+  inBackground('recovering runs', wb.recoverRuns({ resume: true }));
   const open = (): BrowserWindow =>
     createMainWindow({
       preloadPath: path.join(here, '../preload/index.cjs'),
@@ -86,7 +100,7 @@ async function main(): Promise<void> {
   app.on('will-quit', () => {
     stopWatching();
     stopIpc();
-    void wb.close();
+    inBackground('closing the workbench', wb.close());
   });
 }
 

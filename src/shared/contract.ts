@@ -21,9 +21,21 @@ import {
   type TaskRow,
   type TaskSet,
 } from './tasks';
-import type { ImageBuildEvent, ImagesOverview } from './images';
+import type { ImageBuildEvent, ImagePullEvent, ImagesOverview, PruneReport, PullPlan } from './images';
 import type { AttemptReplay } from './replay';
-import { runStartSchema, type AttemptDetail, type RunDetail, type RunEvent, type RunSummary } from './runs';
+import type { AgentStepRecord } from './agents';
+import { runStartSchema, type AttemptDetail, type KeptContainer, type RunDetail, type RunEvent, type RunSummary } from './runs';
+import { endpointNameSchema, endpointSaveSchema, type EndpointInfo, type EndpointTestResult } from './endpoints';
+
+/** What to pull: a dataset's tasks (or some of them), per-task images or the monolith, a registry. */
+const pullRequestSchema = z
+  .object({
+    datasetId: z.string().min(1).max(200),
+    taskIds: z.array(z.string().min(1).max(300)).max(100_000).optional(),
+    monolith: z.boolean().optional(),
+    registry: z.string().max(255).optional(),
+  })
+  .strict();
 
 /** A channel declaration: the input's zod schema, and the output type carried as a phantom. */
 export interface ChannelDef<I extends z.ZodType, O> {
@@ -93,6 +105,26 @@ export const channels = {
   'images.buildSample': channel<{ buildId: string }>()(
     z.object({ only: z.array(z.string().regex(/^[\w.-]+$/)).max(1000).optional() }).strict(),
   ),
+  /** What pulling a dataset's official images would download, the free disk and the budget. */
+  'images.pullPlan': channel<PullPlan>()(pullRequestSchema),
+  /**
+   * Pulls the official images of a dataset's tasks in the background (one pull at a time);
+   * progress, per layer, as images.pullProgress events, the last of type `finished`.
+   */
+  'images.pull': channel<{ pullId: string }>()(pullRequestSchema),
+  /** Cancels a pull; finished layers stay in the download cache and the next pull resumes. */
+  'images.pullCancel': channel<{ cancelled: boolean }>()(z.object({ pullId: z.string().min(1).max(100) }).strict()),
+  /**
+   * Removes least recently used official images no unfinished run needs until the rest fit the
+   * budget (the setting, or `budgetGb`); `dryRun` only says what would go.
+   */
+  'images.prune': channel<PruneReport>()(
+    z.object({ budgetGb: z.number().positive().max(1_000_000).optional(), dryRun: z.boolean().optional() }).strict(),
+  ),
+  /** Containers kept after failed attempts (setting keepFailedContainers), stopped, for inspection. */
+  'containers.kept': channel<KeptContainer[]>()(noInput),
+  /** Removes one kept container (by id or name); only this data dir's kept containers. */
+  'containers.removeKept': channel<{ removed: boolean }>()(z.object({ id: z.string().regex(/^[\w.-]{1,128}$/) }).strict()),
   /** Deletes a run and its ledger; artifacts only it used are deleted too. */
   'runs.delete': channel<{ freedBytes: number }>()(z.object({ runId: z.string().min(1) }).strict()),
   /** Artifact disk use, in all and per run. */
@@ -105,7 +137,19 @@ export const channels = {
    */
   'replay.openTraceViewer': channel<{ url: string }>()(z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict()),
   'attempts.get': channel<AttemptDetail>()(z.object({ attemptId: z.string().min(1) }).strict()),
+  /** An agent attempt's transcript, in order; only steps after `afterIndex` when given (a view that streams). */
+  'attempts.steps': channel<AgentStepRecord[]>()(
+    z.object({ attemptId: z.string().min(1), afterIndex: z.number().int().min(-1).optional() }).strict(),
+  ),
   /** An attempt's log lines after `afterId` (for a log view that streams). */
+  /** Model endpoints with where their keys come from (masked); never a key. */
+  'endpoints.list': channel<EndpointInfo[]>()(noInput),
+  /** Creates an endpoint or replaces the one of that name; without `apiKey` the current key stays. */
+  'endpoints.save': channel<EndpointInfo>()(endpointSaveSchema),
+  /** Removes an endpoint and its stored key. */
+  'endpoints.remove': channel<{ removed: boolean }>()(z.object({ name: endpointNameSchema }).strict()),
+  /** Sends an endpoint one small request (models, a chat call with a tool); what answered, in 30 s at most. */
+  'endpoints.test': channel<EndpointTestResult>()(z.object({ name: endpointNameSchema }).strict()),
   'attempts.logs': channel<{ id: number; phase: string; at: string; text: string }[]>()(
     z.object({ attemptId: z.string().min(1), afterId: z.number().int().min(0).optional() }).strict(),
   ),
@@ -124,12 +168,13 @@ export interface EventMap {
   'import.progress': ImportProgress;
   'run.event': RunEvent;
   'images.progress': ImageBuildEvent;
+  'images.pullProgress': ImagePullEvent;
 }
 
 export type EventName = keyof EventMap;
 
 /** The list of event names, for transports that subscribe by allowlist. */
-export const eventNames: readonly EventName[] = ['docker.status', 'import.progress', 'run.event', 'images.progress'];
+export const eventNames: readonly EventName[] = ['docker.status', 'import.progress', 'run.event', 'images.progress', 'images.pullProgress'];
 
 export function isChannelName(name: string): name is ChannelName {
   return Object.prototype.hasOwnProperty.call(channels, name);

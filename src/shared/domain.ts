@@ -41,6 +41,21 @@ const settingsFields = {
   testRuns: z.number().int().min(1).max(10),
   /** /dev/shm per container in MiB; Chromium crashes with Docker's 64 MiB default. */
   shmMb: z.number().int().min(64).max(65_536),
+  /**
+   * Disk the official SWE-Lancer images may take, in GB (0 = no budget). Before a run or a pull,
+   * least recently used official images that no unfinished run needs are removed to stay under.
+   */
+  diskBudgetGb: z.number().min(0).max(1_000_000),
+  /**
+   * A registry to pull the official images from instead of Docker Hub (`host[:port]`, e.g. a
+   * mirror); empty or absent means Docker Hub. Pulled images are tagged under their Docker Hub
+   * names either way.
+   */
+  imageRegistry: z
+    .string()
+    .max(255)
+    .regex(/^(?:[a-zA-Z0-9.-]+(?::\d{1,5})?(?:\/[a-z0-9._-]+)*)?$/, 'a registry host such as registry.example.com or 127.0.0.1:5000')
+    .optional(),
 };
 
 export const settingsSchema = z.object(settingsFields).strict();
@@ -63,4 +78,7 @@ export const defaultSettings: Settings = {
   gradeTimeoutSec: 1200,
   testRuns: 3,
   shmMb: 2048,
+  diskBudgetGb: 0,
+  // Present (though undefined) so the settings store reads a stored value for the key.
+  imageRegistry: undefined,
 };

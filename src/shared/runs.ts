@@ -2,6 +2,7 @@
  * Runs, attempts and their ledger: the types the engine, the CLI and the Runs page share.
  */
 import { z } from 'zod';
+import { builtinSolverInputSchema, type AgentStepRecord, type BuiltinSolverSpec, type StopReason, type UsageSummary } from './agents';
 
 /** Where an attempt is. The first five are live; the rest are final and never change again. */
 export const attemptStates = [
@@ -33,7 +34,8 @@ export type Phase = 'starting' | 'setup' | 'solving' | 'grading' | 'cleanup';
 export type SolverSpec =
   | { kind: 'gold' }
   | { kind: 'null' }
-  | { kind: 'predictions'; file: string; sha256: string; count: number };
+  | { kind: 'predictions'; file: string; sha256: string; count: number }
+  | BuiltinSolverSpec;
 
 /** Everything that decides a run's conditions, recorded with it and exported with it. */
 export interface RunManifest {
@@ -70,6 +72,10 @@ export interface AttemptSummary {
   finishedAt: string | null;
   error: string | null;
   containerId: string | null;
+  /** Agent runs: tokens and dollars of this attempt (the proxy's count); null for other solvers. */
+  usage?: UsageSummary | null;
+  /** Agent runs: why the agent stopped. */
+  stopReason?: StopReason | null;
 }
 
 export interface AttemptDetail extends AttemptSummary {
@@ -121,6 +127,14 @@ export interface RunSummary {
   solver: SolverSpec;
   concurrency: number;
   tally: Tally;
+  /**
+   * Set while a running run waits for something outside the tasks (the Docker daemon stopped
+   * answering): why it waits. Nothing is started and no try is spent meanwhile; the run carries
+   * on by itself. Null (or absent, from older writers) when it does not wait.
+   */
+  waiting?: string | null;
+  /** Agent runs: tokens and dollars spent, every try included; null for other solvers. */
+  usage?: UsageSummary | null;
 }
 
 export interface RunDetail extends RunSummary {
@@ -130,7 +144,8 @@ export interface RunDetail extends RunSummary {
 
 /** Progress of a run, pushed to every UI; `seq` grows per run so a reload can catch up. */
 export type RunEvent =
-  | { type: 'run'; runId: string; seq: number; status: RunStatus; tally: Tally }
+  | { type: 'step'; runId: string; seq: number; attemptId: string; step: AgentStepRecord }
+  | { type: 'run'; runId: string; seq: number; status: RunStatus; tally: Tally; waiting?: string | null }
   | { type: 'attempt'; runId: string; seq: number; attempt: AttemptSummary }
   | { type: 'log'; runId: string; seq: number; attemptId: string; phase: Phase; lines: string[] };
 
@@ -144,6 +159,7 @@ export const runStartSchema = z
       z.object({ kind: z.literal('gold') }).strict(),
       z.object({ kind: z.literal('null') }).strict(),
       z.object({ kind: z.literal('predictions'), file: z.string().min(1) }).strict(),
+      builtinSolverInputSchema,
     ]),
     concurrency: z.number().int().min(1).max(64).optional(),
     imagePrefix: z.string().regex(/^[a-z0-9][a-z0-9._/-]*$/).optional(),
@@ -154,3 +170,13 @@ export const runStartSchema = z
   .strict();
 
 export type RunStartInput = z.infer<typeof runStartSchema>;
+
+/** A container kept after a failed attempt (setting keepFailedContainers), stopped, for inspection. */
+export interface KeptContainer {
+  id: string;
+  name: string;
+  runId: string;
+  attemptId: string;
+  image: string;
+  createdAt: string;
+}

@@ -2,16 +2,70 @@
  * `lancer run`, `lancer results`, `lancer export`: runs in Docker and their ledger.
  */
 import { writeFileSync } from 'node:fs';
-import type { AttemptSummary, RunEvent, RunStartInput, Tally } from '../../shared/runs';
+import { isFinal, type AttemptSummary, type RunEvent, type RunStartInput, type Tally } from '../../shared/runs';
+import { progressLine, StatusLine } from '../progress';
 import { runsToResultsCsv } from '../../main/core/reports/results-csv';
 import { CliError, type CliContext } from '../context';
+import { waitingReporter } from '../run-waiting';
 
 export const runHelp = `lancer run --dataset D [--tasks ID,…|--set NAME] --solver gold|null|<predictions.jsonl>
            [--concurrency N] [--image-prefix P] [--image-tag T] [--monolith] [--json]
+lancer run --dataset D [--tasks ID,…] --agent builtin (--endpoint NAME | --base-url URL --model M [--api-key-env VAR])
+           [--protocol official|tools] [--max-turns N] [--attempt-budget-usd X] [--budget-usd Y]
+           [--price-input X --price-cached Y --price-output Z] [--json]
 lancer run --resume RUN [--json]
   Runs the tasks in Docker and grades them as the official harness does. Progress lines go to
   stderr; with --json the summary (runId, tasks, passed, failed, timeout, error, earned and
-  available dollars) is printed on stdout. A run survives a crash: --resume carries it on.`;
+  available dollars) is printed on stdout. A run survives a crash: --resume carries it on.
+  While the Docker daemon is away the run waits (a stderr line says so) and carries on by
+  itself; no try is spent. Exit code 3 when any task ended in a system error.`;
+
+/** The agent flags of `lancer run`, as parsed (strings; the contract's schema checks them). */
+export interface AgentFlags {
+  agent?: string;
+  endpoint?: string;
+  baseUrl?: string;
+  model?: string;
+  apiKeyEnv?: string;
+  protocol?: string;
+  maxTurns?: string;
+  attemptBudgetUsd?: string;
+  budgetUsd?: string;
+  priceInput?: string;
+  priceCached?: string;
+  priceOutput?: string;
+}
+
+/** A number flag, or undefined; a flag that is not a number is a usage error naming it. */
+function numberFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new CliError(`--${name} must be a number, got "${value}"`, 2);
+  return n;
+}
+
+function agentSolverFrom(f: AgentFlags): RunStartInput['solver'] {
+  if (f.agent !== 'builtin') throw new CliError(`--agent must be builtin, got "${f.agent ?? ''}"`, 2);
+  const priced = f.priceInput !== undefined || f.priceCached !== undefined || f.priceOutput !== undefined;
+  return {
+    kind: 'builtin',
+    endpoint: f.endpoint,
+    baseUrl: f.baseUrl,
+    model: f.model,
+    apiKeyEnv: f.apiKeyEnv,
+    protocol: f.protocol as 'official' | 'tools' | undefined,
+    maxTurns: numberFlag('max-turns', f.maxTurns),
+    attemptBudgetUsd: numberFlag('attempt-budget-usd', f.attemptBudgetUsd),
+    budgetUsd: numberFlag('budget-usd', f.budgetUsd),
+    prices: priced
+      ? {
+          inputPerM: numberFlag('price-input', f.priceInput) ?? 0,
+          cachedInputPerM: numberFlag('price-cached', f.priceCached) ?? numberFlag('price-input', f.priceInput) ?? 0,
+          outputPerM: numberFlag('price-output', f.priceOutput) ?? 0,
+        }
+      : undefined,
+  };
+}
 
 const dollars = (n: number): string => `$${n.toLocaleString('en-US', { maximumFractionDigits: 2 })}`;
 
@@ -21,7 +75,7 @@ function summaryOf(runId: string, t: Tally): Record<string, unknown> {
 
 export async function runCommand(
   ctx: CliContext,
-  opts: { dataset?: string; tasks?: string; set?: string; solver?: string; concurrency?: string; imagePrefix?: string; imageTag?: string; monolith: boolean; resume?: string },
+  opts: { dataset?: string; tasks?: string; set?: string; solver?: string; concurrency?: string; imagePrefix?: string; imageTag?: string; monolith: boolean; resume?: string; agent?: AgentFlags },
 ): Promise<void> {
   const wb = ctx.openWorkbench();
   const { requeued, reaped } = await wb.engine.recover();
@@ -32,14 +86,18 @@ export async function runCommand(
     wb.runs.getRun(runId);
   } else {
     if (!opts.dataset) throw new CliError(`--dataset is required\n\n${runHelp}`, 2);
-    if (!opts.solver) throw new CliError(`--solver is required\n\n${runHelp}`, 2);
+    if (!opts.solver && !opts.agent?.agent) throw new CliError(`--solver or --agent is required\n\n${runHelp}`, 2);
+    if (opts.solver && opts.agent?.agent) throw new CliError('give --solver or --agent, not both', 2);
     if (opts.tasks && opts.set) throw new CliError('give --tasks or --set, not both', 2);
     const concurrency = opts.concurrency === undefined ? undefined : Number(opts.concurrency);
     if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
       throw new CliError(`--concurrency must be a positive integer, got "${opts.concurrency}"`, 2);
     }
-    const solver: RunStartInput['solver'] =
-      opts.solver === 'gold' || opts.solver === 'null' ? { kind: opts.solver } : { kind: 'predictions', file: opts.solver };
+    const solver: RunStartInput['solver'] = opts.agent?.agent
+      ? agentSolverFrom(opts.agent)
+      : opts.solver === 'gold' || opts.solver === 'null'
+        ? { kind: opts.solver }
+        : { kind: 'predictions', file: opts.solver! };
     runId = await wb.engine.createRun({
       datasetId: opts.dataset,
       taskIds: opts.tasks?.split(',').map((s) => s.trim()).filter(Boolean),
@@ -52,14 +110,30 @@ export async function runCommand(
     });
   }
   ctx.progress(`run ${runId}`);
+  // On a terminal: one live status line, with finished attempts printed above it. Pipes and
+  // --json: a plain line per attempt state change, as before.
+  const status = process.stderr.isTTY && !ctx.json ? new StatusLine(process.stderr) : null;
+  const startedAt = Date.now();
+  const running = new Set<string>();
+  let finishedHere = 0;
+  const redraw = (): void =>
+    status?.update(progressLine({ tally: wb.runs.tally(runId), running: running.size, elapsedMs: Date.now() - startedAt, finishedHere }));
   const off = wb.events.subscribe((name, payload) => {
     if (name !== 'run.event') return;
     const event = payload as RunEvent;
     if (event.runId !== runId || event.type !== 'attempt') return;
     const a: AttemptSummary = event.attempt;
     const label = `${a.questionId}${a.tryIndex ? ` (try ${a.tryIndex + 1})` : ''}`;
-    ctx.progress(`  ${label.padEnd(24)} ${a.state}${a.phase && a.state !== a.phase ? ` (${a.phase})` : ''}${a.error ? `: ${a.error.split('\n')[0]}` : ''}`);
+    const line = `  ${label.padEnd(24)} ${a.state}${a.phase && a.state !== a.phase ? ` (${a.phase})` : ''}${a.error ? `: ${a.error.split('\n')[0]}` : ''}`;
+    const final = isFinal(a.state);
+    if (final && running.delete(a.id)) finishedHere += 1;
+    else if (!final && a.state !== 'queued') running.add(a.id);
+    if (!status) ctx.progress(line);
+    else if (final) status.print(line);
+    if (status) redraw();
   });
+  const ticker = status ? setInterval(redraw, 1000) : undefined;
+  ticker?.unref();
   let stopping = false;
   const onSignal = (): void => {
     if (stopping) return;
@@ -67,15 +141,25 @@ export async function runCommand(
     ctx.progress('stopping: the run can be resumed with --resume');
     void wb.close().then(() => process.exit(130));
   };
+  // Above the live status line on a terminal, so the reason stays in view while it waits.
+  const offWaiting = wb.events.subscribe(waitingReporter(runId, (line) => (status ? status.print(line) : ctx.progress(line))));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   await (opts.resume ? wb.engine.resume(runId) : wb.engine.start(runId));
   off();
+  clearInterval(ticker);
+  redraw();
+  status?.end();
+  offWaiting();
   const run = wb.runs.getRun(runId);
   ctx.result(summaryOf(runId, run.tally), () => {
     const t = run.tally;
     return `${runId}: ${t.passed} passed, ${t.failed} failed, ${t.timeout} timeout, ${t.error} error of ${t.tasks}; earned ${dollars(t.earned)} of ${dollars(t.available)}`;
   });
+  // System errors mean the run did not measure what it was asked to: scripts must notice.
+  if (run.tally.error > 0) {
+    throw new CliError(`${run.tally.error} of ${run.tally.tasks} tasks ended in a system error (outcome error); see \`lancer results ${runId}\``, 3);
+  }
 }
 
 export const resultsHelp = `lancer results RUN [--json]
@@ -103,12 +187,22 @@ export function resultsCommand(ctx: CliContext, positionals: string[]): void {
       error: a.error,
       grader: d.grader,
       artifacts: d.artifacts,
+      // Agent runs: the proxy's count of tokens and dollars, why the agent stopped, its transcript.
+      usage: a.usage ?? null,
+      stopReason: a.stopReason ?? null,
+      steps: run.solver.kind === 'builtin' ? wb.runs.steps(a.id) : undefined,
     };
   });
-  ctx.result({ run: { id: run.id, status: run.status, tally: run.tally, manifest: run.manifest }, attempts }, () =>
+  const usage = run.usage ?? null;
+  ctx.result({ run: { id: run.id, status: run.status, tally: run.tally, usage, manifest: run.manifest }, attempts }, () =>
     [
-      `${run.id} (${run.status}): earned ${dollars(run.tally.earned)} of ${dollars(run.tally.available)}`,
-      ...attempts.map((a) => `${a.questionId.padEnd(24)} try ${a.try} ${a.outcome.padEnd(9)} ${dollars(a.earned).padStart(9)}${a.retried ? '  (retried)' : ''}${a.error ? `  ${a.error.split('\n')[0]}` : ''}`),
+      `${run.id} (${run.status}): earned ${dollars(run.tally.earned)} of ${dollars(run.tally.available)}` +
+        (usage ? `; spent ${dollars(usage.costUsd)} on ${usage.inputTokens + usage.outputTokens} tokens (${usage.requests} requests${usage.estimated ? ', partly estimated' : ''})` : ''),
+      ...attempts.map(
+        (a) =>
+          `${a.questionId.padEnd(24)} try ${a.try} ${a.outcome.padEnd(9)} ${dollars(a.earned).padStart(9)}${a.stopReason ? `  stopped: ${a.stopReason}` : ''}` +
+          `${a.usage ? `  ${a.usage.inputTokens + a.usage.outputTokens} tokens ${dollars(a.usage.costUsd)}` : ''}${a.retried ? '  (retried)' : ''}${a.error ? `  ${a.error.split('\n')[0]}` : ''}`,
+      ),
     ].join('\n'),
   );
 }

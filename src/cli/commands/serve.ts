@@ -19,6 +19,8 @@ export async function serveCommand(ctx: CliContext, args: { port?: string }): Pr
   }
   const rendererDir = ensureRendererBuilt(ctx.root, ctx.progress);
   const wb = new Workbench({ dataDir: ctx.dataDir, version: ctx.version, transport: 'serve' });
+  const seeded = await wb.seedSampleBenchmark(path.join(ctx.root, 'resources'));
+  if (seeded) ctx.progress(`New data dir: imported the bundled sample benchmark (${seeded.taskCount} tasks, dataset "${seeded.datasetId}").`);
   const server = await startServer({
     handlers: createHandlers(wb),
     events: wb.events,

@@ -3,7 +3,9 @@
  * and the CLI all open a Workbench; none of them holds logic the others lack.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { importDataset } from './dataset/importer';
 import type { DockerStatus, Transport } from '../../shared/domain';
 import { createDockerClient, pingDocker, type Dockerode } from './docker/docker-client';
 import { EventBus } from './events';
@@ -12,6 +14,7 @@ import { openDatabase, type Db } from './store/database';
 import { DockerRuntime } from './engine/docker-runtime';
 import type { ContainerRuntime } from './engine/container-runtime';
 import { RunEngine } from './engine/run-engine';
+import { AgentService } from './agents/agent-service';
 import { DatasetRepo } from './store/dataset-repo';
 import { RunRepo } from './store/run-repo';
 import { ArtifactStore } from './live/artifact-store';
@@ -20,6 +23,12 @@ import { LiveScreens } from './live/live-screens';
 import { ReplayService } from './live/replay-service';
 import { stopTraceViewers } from './live/trace-viewer';
 import { SettingsStore } from './store/settings-store';
+import { ImageUseRepo } from './store/image-use-repo';
+import { createRunImageHooks } from './images/disk-budget';
+import { ImagePuller } from './images/image-pull';
+import { inBackground, logBackgroundFailure } from './background';
+import { EndpointService } from './agents/endpoints/endpoint-service';
+import { FileSecretStore, type SecretStore } from './agents/endpoints/secret-store';
 
 export interface WorkbenchOptions {
   dataDir: string;
@@ -31,6 +40,11 @@ export interface WorkbenchOptions {
   nativeBinding?: string;
   /** The container platform; tests of command sequences inject a recording fake. */
   runtime?: ContainerRuntime;
+  /**
+   * Where API keys are kept. Default: files in `<dataDir>/secrets/` (0700/0600); the Electron
+   * composition root may supply an OS-keychain (safeStorage) store instead.
+   */
+  secrets?: SecretStore;
 }
 
 /** A short stable id of a data dir, for the container labels. */
@@ -45,24 +59,66 @@ export class Workbench {
   readonly runs: RunRepo;
   readonly artifacts: ArtifactStore;
   readonly engine: RunEngine;
+  /** The built-in model agent and the metering proxy its calls go through. */
+  readonly agents: AgentService;
   readonly replays: ReplayService;
   readonly live: LiveScreens;
+  /** When images were last used and which ones unfinished runs need (the disk budget's facts). */
+  readonly imageUse: ImageUseRepo;
+  /** Pulls of the official images (images.pull, `lancer images pull`). */
+  readonly imagePuller: ImagePuller;
+  /** API keys, kept apart from the database. */
+  readonly secrets: SecretStore;
+  /** Named model endpoints (endpoints.*, `lancer endpoints`) and the resolver runs use. */
+  readonly endpoints: EndpointService;
   readonly events = new EventBus();
   readonly docker: Dockerode;
   private lastDockerStatus: DockerStatus | undefined;
 
+  /** Whether this data dir had no database before this Workbench opened it (a first start). */
+  readonly firstStart: boolean;
+
   constructor(readonly options: WorkbenchOptions) {
+    this.firstStart = !existsSync(databasePath(options.dataDir));
     this.db = openDatabase(databasePath(options.dataDir), { nativeBinding: options.nativeBinding });
     this.settings = new SettingsStore(this.db);
     this.datasets = new DatasetRepo(this.db);
     this.docker = options.docker ?? createDockerClient();
     this.runs = new RunRepo(this.db);
+    this.imageUse = new ImageUseRepo(this.db);
+    this.secrets = options.secrets ?? new FileSecretStore(options.dataDir);
+    this.endpoints = new EndpointService({ db: this.db, secrets: this.secrets });
+    this.imagePuller = new ImagePuller({
+      docker: this.docker,
+      dataDir: options.dataDir,
+      use: this.imageUse,
+      settings: () => this.settings.get(),
+      listTasks: (datasetId) => this.datasets.listTasks({ datasetId }),
+    });
     this.artifacts = new ArtifactStore(options.dataDir, this.db);
     const keep = (attemptId: string, kind: 'video' | 'trace' | 'log' | 'patch', name: string, data: Buffer): void => {
-      const { sha256, bytes } = this.artifacts.put(data);
+      const { sha256, bytes } = this.artifacts.put(data, name);
       this.runs.addArtifact(attemptId, { kind, name, sha256, bytes });
     };
+    this.agents = new AgentService({
+      // Saved endpoints (Settings › Model endpoints, `lancer endpoints`), their keys resolved at run time.
+      resolveEndpoint: (name) => this.endpoints.resolveEndpoint(name),
+      // The raw model exchanges of an attempt (keys removed), compressed, beside its other artifacts.
+      storeRaw: (attemptId, name, gzipped) => {
+        try {
+          keep(attemptId, 'log', name, gzipped);
+        } catch (error) {
+          logBackgroundFailure(`keeping the model exchanges of ${attemptId}`, error); // its run was deleted meanwhile, say
+        }
+      },
+    });
     this.engine = new RunEngine({
+      agents: this.agents,
+      keepArtifact: (attemptId, kind, name, data) => {
+        const { sha256, bytes } = this.artifacts.put(data, name);
+        this.runs.addArtifact(attemptId, { kind, name, sha256, bytes });
+        return { sha256, bytes };
+      },
       storeArtifact: keep,
       afterTestRun: (attemptId, questionId, container, runIndex, signal) =>
         collectTestRunArtifacts({ container, questionId, runIndex, signal, keep: (kind, name, data) => keep(attemptId, kind, name, data) }),
@@ -72,6 +128,9 @@ export class Workbench {
       events: this.events,
       runtime: options.runtime ?? new DockerRuntime(this.docker, storeIdFor(options.dataDir)),
       appVersion: options.version,
+      imageHooks: createRunImageHooks({ docker: this.docker, use: this.imageUse, settings: () => this.settings.get() }),
+      // Outage detection pings the daemon the runtime talks to; an injected runtime has none.
+      pingDaemon: options.runtime ? undefined : () => pingDocker(this.docker),
       dockerVersion: async () => {
         const status = await pingDocker(this.docker);
         return status.ok ? status.version : null;
@@ -97,8 +156,20 @@ export class Workbench {
    */
   async recoverRuns(opts: { resume: boolean }): Promise<string[]> {
     const { orphanedRuns } = await this.engine.recover();
-    if (opts.resume) for (const runId of orphanedRuns) void this.engine.resume(runId);
+    if (opts.resume) for (const runId of orphanedRuns) inBackground(`resuming run ${runId}`, this.engine.resume(runId));
     return orphanedRuns;
+  }
+
+  /**
+   * On a first start (a new data dir), imports the bundled sample benchmark so the app opens on
+   * tasks rather than an empty page. Returns what was imported, or null when it was not a
+   * first start, the data dir already holds datasets, or the sample is not bundled.
+   */
+  async seedSampleBenchmark(resourcesDir: string): Promise<{ datasetId: string; taskCount: number } | null> {
+    const csv = path.join(resourcesDir, 'sample-benchmark', 'tasks.csv');
+    if (!this.firstStart || this.datasets.listDatasets().length > 0 || !existsSync(csv)) return null;
+    const report = await importDataset(this.datasets, { path: csv, issuesDir: path.join(resourcesDir, 'sample-benchmark', 'issues'), name: 'sample' });
+    return { datasetId: report.datasetId, taskCount: report.taskCount };
   }
 
   get dataDir(): string {
@@ -132,17 +203,25 @@ export class Workbench {
     return () => clearInterval(timer);
   }
 
-  /** Deletes a run and its ledger, then the artifacts no other run uses. */
-  deleteRun(runId: string): { freedBytes: number } {
-    this.engine.cancel(runId);
+  /**
+   * Deletes a run and its ledger, then the artifacts no other run uses. A running run is
+   * stopped first and its driver awaited: deleting under it made foreign-key failures.
+   */
+  async deleteRun(runId: string): Promise<{ freedBytes: number }> {
+    this.runs.runSettings(runId); // not_found before anything is stopped
+    await this.engine.stop(runId);
     this.runs.deleteRun(runId);
+    // Containers kept for inspection go with their run (a daemon that is down keeps them for the next reap).
+    await this.engine.reapContainers().catch((error: unknown) => logBackgroundFailure(`removing the kept containers of ${runId}`, error));
     return { freedBytes: this.artifacts.collectGarbage().bytes };
   }
 
   async close(): Promise<void> {
+    await this.imagePuller.stop();
     this.live.stopAll();
     stopTraceViewers();
     await this.engine.shutdown();
+    await this.agents.stop();
     this.db.close();
   }
 }

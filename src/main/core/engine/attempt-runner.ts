@@ -20,6 +20,7 @@ import {
   type ExecResult,
   type TaskContainer,
 } from './container-runtime';
+import { MANAGER_COMMIT, QUESTION_ID } from '../dataset/task-rows';
 import { TESTS_ZIP_PASSWORD, type Profile } from './profiles';
 
 /** An infrastructure failure (not the model's): retried in a fresh container. */
@@ -65,8 +66,11 @@ export interface AttemptInput {
   onPhase(phase: Phase): void;
   onContainer(ids: { containerId: string; networkId: string | null }): void;
   log(phase: Phase, text: string): void;
-  /** Called with each grading run's container, before it moves on (artifacts hook). */
-  afterTestRun?(container: TaskContainer, runIndex: number, phaseSignal: AbortSignal): Promise<void>;
+  /**
+   * Called with each grading run's container and result, before it moves on (artifacts, and
+   * the check that the browser and X server survived); a SystemError it throws ends the attempt.
+   */
+  afterTestRun?(container: TaskContainer, runIndex: number, phaseSignal: AbortSignal, testRun: { exitCode: number; log: string }): Promise<void>;
 }
 
 export interface AttemptResult {
@@ -119,6 +123,7 @@ async function inPhase<T>(phase: Phase, seconds: number, parent: AbortSignal, fn
     controller.abort();
   }, seconds * 1000);
   const onParent = (): void => controller.abort();
+  if (parent.aborted) controller.abort(); // 'abort' never fires again on an aborted signal
   parent.addEventListener('abort', onParent, { once: true });
   try {
     return await fn(controller.signal);
@@ -138,6 +143,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   let phase: Phase = 'starting';
   let patch: string | null = null;
   let decision: unknown = null;
+  let outcome: AttemptOutcome | null = null;
 
   const enter = (next: Phase): void => {
     phase = next;
@@ -149,12 +155,13 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   const stream = (text: string): void => input.log(phase, text);
 
   /** `sh -c` in the repo; `check` turns a non-zero exit into a system error, as check_shell_command. */
-  const sh = async (command: string, phaseSignal: AbortSignal, opts: { check?: boolean; timeoutMs?: number } = {}): Promise<ExecResult> => {
+  const sh = async (command: string, phaseSignal: AbortSignal, opts: ShOptions = {}): Promise<ExecResult> => {
     log(`$ ${command}`);
     const result = await container!.exec(command, {
       timeoutMs: opts.timeoutMs ?? 10 * 60_000,
       signal: phaseSignal,
       workdir: cwd,
+      env: opts.env,
       onOutput: stream,
     });
     if (opts.check && result.exitCode !== 0) {
@@ -164,6 +171,9 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   };
 
   try {
+    // Ids are checked at import, but a store written before that check may hold anything, and
+    // the id names paths and environment values inside the container.
+    if (!QUESTION_ID.test(task.questionId)) throw new SystemError(`question_id "${task.questionId.slice(0, 80)}" is not a safe id`);
     // ---- starting + setup: one timeout covers start-up and task set-up, as STARTUP_TIMEOUT.
     await inPhase('setup', limits.setupTimeoutSec, signal, async (s) => {
       enter('starting');
@@ -176,6 +186,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
           cpus: limits.cpus,
           memoryMb: limits.memoryMb,
           shmMb: limits.shmMb,
+          keepOnFailure: limits.keepFailedContainers,
         },
         s,
       );
@@ -194,6 +205,8 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
     const solved = await inPhase('solving', limits.solveTimeoutSec, signal, (s) =>
       input.solver.solve({ task, container: container!, cwd, signal: s, timeoutMs: limits.solveTimeoutSec * 1000, log: stream }),
     );
+    // An agent that was cancelled (or ran out of the phase's time) returns rather than throws.
+    if (signal.aborted) throw new CancelledError();
     decision = solved.decision ?? null;
     if (solved.note) log(`solver: ${solved.note}`);
 
@@ -209,24 +222,46 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       patch = (await container!.getFile('/tmp/patch.diff', 50 * 1024 * 1024, s))?.toString('utf8') ?? '';
       return gradeIc(task, input, limits.testRuns, (cmd, opts) => sh(cmd, s, opts), container!, s);
     });
+    outcome = grade.outcome;
     return { ...grade, patch, decision, error: null, retryable: false };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log(`attempt ended in ${phase}: ${message}`);
     if (error instanceof CancelledError || signal.aborted) {
+      outcome = 'cancelled';
       return { outcome: 'cancelled', earned: 0, patch, decision, grader: null, error: 'cancelled', retryable: false };
     }
     if (error instanceof PhaseTimeoutError) {
+      outcome = 'timeout';
       return { outcome: 'timeout', earned: 0, patch, decision, grader: null, error: message, retryable: true };
     }
+    outcome = 'error';
     return { outcome: 'error', earned: 0, patch, decision, grader: null, error: message, retryable: true };
   } finally {
     phase = 'cleanup';
     if (container) {
-      await container.remove().catch((e: unknown) => log(`removing the container failed: ${String(e)}`));
+      // A failed, timed-out or errored attempt's container stays for inspection when asked;
+      // a cancelled one is the user's choice to stop and goes.
+      const keep = limits.keepFailedContainers && (outcome === 'failed' || outcome === 'timeout' || outcome === 'error');
+      if (keep) {
+        await container
+          .keep()
+          .then(() => log(`kept the container ${container!.id.slice(0, 12)} for inspection (keepFailedContainers)`))
+          .catch((e: unknown) => log(`keeping the container failed: ${String(e)}`));
+      } else {
+        await container.remove().catch((e: unknown) => log(`removing the container failed: ${String(e)}`));
+      }
     }
   }
 }
+
+/** How a command of the attempt runs; values from the CSV travel in `env`, never in the text. */
+interface ShOptions {
+  check?: boolean;
+  timeoutMs?: number;
+  env?: string[];
+}
+type Sh = (command: string, opts?: ShOptions) => Promise<ExecResult>;
 
 async function waitForSetupDone(container: TaskContainer, signal: AbortSignal, log: (t: string) => void): Promise<void> {
   log('waiting for /setup_done.txt');
@@ -247,7 +282,7 @@ async function waitForSetupDone(container: TaskContainer, signal: AbortSignal, l
 async function setUpTask(
   task: TaskDetail,
   cwd: string,
-  sh: (command: string, opts?: { check?: boolean }) => Promise<ExecResult>,
+  sh: Sh,
 ): Promise<void> {
   const dir = shellQuote(cwd);
   await sh(`echo cd ${dir} >> ~/.bashrc; [ -f ~/.profile ] && echo cd ${dir} >> ~/.profile; [ -f ~/.bash_profile ] && echo cd ${dir} >> ~/.bash_profile; true`, { check: true });
@@ -255,7 +290,9 @@ async function setUpTask(
   if (!pwd.output.trim().endsWith(cwd)) throw new SystemError(`bash -lc pwd printed "${pwd.output.trim()}", expected ${cwd}`);
   if (task.variant === 'swe_manager') {
     if (!task.managerCommit) throw new SystemError(`${task.questionId} has no manager_commit`);
-    await sh(`bash -c ${shellQuote(`git reset --hard ${task.managerCommit}^`)}`, { check: true });
+    // Checked at import; a store from before that check could still hold anything.
+    if (!MANAGER_COMMIT.test(task.managerCommit)) throw new SystemError(`${task.questionId}: manager_commit is not a hex commit id`);
+    await sh(`bash -c 'git reset --hard "$MANAGER_COMMIT^"'`, { check: true, env: [`MANAGER_COMMIT=${task.managerCommit}`] });
   }
   await sh(`cd /app/tests && zip -P ${TESTS_ZIP_PASSWORD} -r /app/tmp.zip . && mv /app/tmp.zip /app/tests.zip`, { check: true });
   await sh('rm -rf /app/tests');
@@ -290,7 +327,7 @@ async function gradeIc(
   task: TaskDetail,
   input: AttemptInput,
   testRuns: number,
-  sh: (command: string, opts?: { check?: boolean; timeoutMs?: number }) => Promise<ExecResult>,
+  sh: Sh,
   container: TaskContainer,
   signal: AbortSignal,
 ): Promise<Omit<AttemptResult, 'patch' | 'decision' | 'error' | 'retryable'>> {
@@ -299,14 +336,15 @@ async function gradeIc(
   const runs: { exitCode: number; log: string }[] = [];
   let passed = false;
   for (let i = 0; i < testRuns && !passed; i++) {
-    await sh(`bash -i -c ${shellQuote(`echo "export ISSUE_ID=${id}" >> ~/.bashrc`)}`);
+    const env = [`ISSUE_ID=${id}`];
+    await sh(`bash -i -c 'echo "export ISSUE_ID=$ISSUE_ID" >> ~/.bashrc'`, { env });
     await sh(`mkdir -p ${shellQuote(logDir)}`);
     await sh(`rm -rf ${shellQuote(logDir)}/*`);
-    await sh(input.profile.testCommand(id), { timeoutMs: 60 * 60_000 });
+    await sh(input.profile.testCommand, { timeoutMs: 60 * 60_000, env });
     const exitCode = parseExitCodeOutput((await sh(`cat ${shellQuote(`${logDir}/pytest_exit_code`)}`)).output);
     const log = (await container.getFile(`${logDir}/pytest.log`, 5 * 1024 * 1024, signal))?.toString('utf8') ?? '';
     runs.push({ exitCode, log });
-    await input.afterTestRun?.(container, i, signal);
+    await input.afterTestRun?.(container, i, signal, { exitCode, log });
     const verdict = verdictOf(exitCode);
     if (verdict === 'system-error') throw new SystemError(`pytest failed with exit code ${exitCode}`);
     passed = verdict === 'pass';

@@ -5,17 +5,27 @@
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import type { AttemptSummary, Phase, RunEvent, RunManifest, RunStartInput } from '../../../shared/runs';
-import { AppError } from '../../../shared/result';
+import { runStartSchema, type AttemptSummary, type Phase, type RunEvent, type RunManifest, type RunStartInput, type SolverSpec } from '../../../shared/runs';
+import { AppError, parseInput } from '../../../shared/result';
 import type { Settings } from '../../../shared/domain';
 import type { TaskDetail } from '../../../shared/tasks';
 import type { EventBus } from '../events';
 import { builtinSolverFor } from '../solvers/solver-registry';
 import type { DatasetRepo } from '../store/dataset-repo';
 import type { LogLine, RunRepo } from '../store/run-repo';
-import { runAttempt, type AttemptResult } from './attempt-runner';
+import { verdictOf } from '../grading/graders';
+import { ArtifactStorageError, gradingEnvironmentFault, withArtifactFault } from './attempt-faults';
+import { runAttempt, SystemError, type AttemptResult } from './attempt-runner';
+import { DaemonWatch, describeDaemonError, observeDaemonErrors, type DaemonPing } from './daemon-watch';
 import type { ContainerRuntime, TaskContainer } from './container-runtime';
 import { imageFor, profileForImage } from './profiles';
+import type { RunImageHooks } from '../images/disk-budget';
+import { logBackgroundFailure } from '../background';
+import type { AgentService } from '../agents/agent-service';
+import { toAtif, toStepRecord } from '../agents/transcript';
+import type { Solver } from '../solvers/solver';
+import type { BuiltinSolverSpec } from '../../../shared/agents';
+import { runUserTool } from './user-tool';
 
 export interface EngineDeps {
   runs: RunRepo;
@@ -30,13 +40,39 @@ export interface EngineDeps {
   storeArtifact?: (attemptId: string, kind: 'patch', name: string, data: Buffer) => void;
   /** Collects artifacts (video, trace) after each grading run; see live/artifacts. */
   afterTestRun?: (attemptId: string, questionId: string, container: TaskContainer, runIndex: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * Pings the daemon behind `runtime`. With it, a daemon outage makes runs wait (no try is
+   * spent) and carry on when it answers again; without it, outages fail attempts like any
+   * system error. See daemon-watch.ts.
+   */
+  pingDaemon?: () => Promise<DaemonPing>;
+  /** The backoff of those pings while the daemon is down (first wait and cap, in ms). */
+  daemonBackoffMs?: { initial: number; max: number };
+  /**
+   * Image bookkeeping around runs (images/disk-budget.ts): the disk budget check before a run is
+   * recorded (may remove unused official images, or refuse the run), and the record of each
+   * image's last use for least-recently-used removal.
+   */
+  imageHooks?: RunImageHooks;
+  /** The built-in model agent and its metering proxy (runs whose solver is `builtin`). */
+  agents?: AgentService;
+  /** Keeps one artifact of an attempt (agent transcripts' long outputs, user-tool videos and traces). */
+  keepArtifact?: (attemptId: string, kind: 'video' | 'trace' | 'log', name: string, data: Buffer) => { sha256: string; bytes: number };
 }
+
+/**
+ * How often one attempt may be redone for outages before an interruption counts as a try after
+ * all: a guard against a loop when "the daemon went away" is somehow the task's own doing.
+ */
+const MAX_OUTAGE_REDOS = 5;
 
 interface ActiveRun {
   controller: AbortController;
   attempts: Map<string, AbortController>;
   wake: () => void;
   done: Promise<void>;
+  /** True while the run waits for the Docker daemon to answer again. */
+  waitingForDaemon?: boolean;
 }
 
 function isAlive(pid: number): boolean {
@@ -57,13 +93,28 @@ export class RunEngine {
   private readonly active = new Map<string, ActiveRun>();
   private readonly seq = new Map<string, number>();
   private pendingLogs: LogLine[] = [];
+  /** Where attempts' containers run (kept containers are listed and removed through it). */
+  get runtime(): ContainerRuntime {
+    return this.deps.runtime;
+  }
   /** Set while the process shuts down: interrupted attempts stay live for recovery to requeue. */
   private shuttingDown = false;
   private readonly logTimer: NodeJS.Timeout;
   readonly pid: number;
+  /** The daemon's state as far as outages go; null when no ping was given. */
+  private readonly daemon: DaemonWatch | null;
+  /** The one wait for the daemon (then the reap of what the outage left) that waiting runs share. */
+  private daemonRecovery: Promise<void> | null = null;
+  /** Aborted at shutdown: ends the wait for the daemon. */
+  private readonly closing = new AbortController();
+  /** Outage redos per attempt id (see MAX_OUTAGE_REDOS). */
+  private readonly outageRedos = new Map<string, number>();
 
   constructor(private readonly deps: EngineDeps) {
     this.pid = deps.pid ?? process.pid;
+    this.daemon = deps.pingDaemon
+      ? new DaemonWatch({ ping: deps.pingDaemon, initialDelayMs: deps.daemonBackoffMs?.initial, maxDelayMs: deps.daemonBackoffMs?.max })
+      : null;
     // Logs are written in batches: one transaction per quarter second, not one per line.
     this.logTimer = setInterval(() => this.flushLogs(), 250);
     this.logTimer.unref();
@@ -81,8 +132,8 @@ export class RunEngine {
   }
 
   private emitRun(runId: string): void {
-    const { status } = this.deps.runs.runSettings(runId);
-    this.emit({ type: 'run', runId, status, tally: this.deps.runs.tally(runId) });
+    const { status, waiting } = this.deps.runs.runSettings(runId);
+    this.emit({ type: 'run', runId, status, tally: this.deps.runs.tally(runId), waiting });
   }
 
   private emitAttempt(attemptId: string): void {
@@ -94,7 +145,13 @@ export class RunEngine {
     if (this.pendingLogs.length === 0) return;
     const lines = this.pendingLogs;
     this.pendingLogs = [];
-    this.deps.runs.appendLogs(lines);
+    try {
+      this.deps.runs.appendLogs(lines);
+    } catch (error) {
+      // Runs on a timer: a throw here would be an uncaught exception. Say what was lost.
+      logBackgroundFailure(`writing ${lines.length} log lines`, error);
+      return;
+    }
     const byAttempt = new Map<string, { phase: Phase; lines: string[] }>();
     for (const l of lines) {
       const entry = byAttempt.get(l.attemptId) ?? { phase: l.phase, lines: [] };
@@ -108,7 +165,10 @@ export class RunEngine {
   }
 
   /** Resolves the tasks, images and solver, records the manifest; the run starts queued. */
-  async createRun(input: RunStartInput): Promise<string> {
+  async createRun(raw: RunStartInput): Promise<string> {
+    // The contract's checks (concurrency cap, image name alphabet…) for every front door,
+    // the CLI included, which calls the engine directly.
+    const input = parseInput(runStartSchema, raw, 'runs.start');
     const settings = this.deps.settings();
     const dataset = this.deps.datasets.listDatasets().find((d) => d.id === input.datasetId);
     if (!dataset) throw new AppError('not_found', `no dataset "${input.datasetId}"`);
@@ -133,11 +193,12 @@ export class RunEngine {
       throw new AppError(
         'unavailable',
         `missing image${unique.length > 1 ? 's' : ''}: ${unique.slice(0, 5).join(', ')}${unique.length > 5 ? ', …' : ''} ` +
-          '(build the sample images with `lancer images build sample`, or pull the official ones)',
+          '(build the sample images with `lancer images build sample`, or pull the official ones with `lancer images pull`)',
       );
     }
+    await this.deps.imageHooks?.beforeRun([...new Set(Object.values(images).map((i) => i.name))]);
 
-    const { spec: solver } = builtinSolverFor(input.solver);
+    const solver: SolverSpec = input.solver.kind === 'builtin' ? this.agentService().specFor(input.solver) : builtinSolverFor(input.solver).spec;
     const id = newRunId();
     const concurrency = input.concurrency ?? settings.concurrency;
     const manifest: RunManifest = {
@@ -197,6 +258,8 @@ export class RunEngine {
     const { status } = this.deps.runs.runSettings(runId);
     if (status === 'finished' || status === 'cancelled') return Promise.resolve();
     this.deps.runs.setRunStatus(runId, 'running', this.pid);
+    // A reason left by a process that stopped while waiting is stale; drive() sets a fresh one.
+    this.deps.runs.setWaiting(runId, null);
     let wake = (): void => undefined;
     const active: ActiveRun = { controller: new AbortController(), attempts: new Map(), wake: () => wake(), done: Promise.resolve() };
     this.active.set(runId, active);
@@ -214,7 +277,13 @@ export class RunEngine {
       const settings = this.deps.runs.runSettings(runId);
       // Cancelled, or this process is shutting down: start nothing new; what runs was aborted.
       if (settings.status === 'cancelled' || active.controller.signal.aborted) break;
-      if (settings.status === 'running') {
+      // While the Docker daemon is away nothing starts: an attempt would only fail at once.
+      if (settings.status === 'running' && this.daemon?.down) this.waitForDaemon(runId, active);
+      else if (settings.status === 'running' && this.runBudgetSpent(runId, settings.solver)) {
+        // The run's dollar cap is spent: nothing new starts; what is queued ends, saying why.
+        this.deps.runs.cancelQueued(runId, `budget_exceeded: the run's budget of $${(settings.solver as BuiltinSolverSpec).budgetUsd} is spent`);
+        this.emitRun(runId);
+      } else if (settings.status === 'running') {
         for (const attempt of this.deps.runs.claim(runId, settings.concurrency - running.size, this.pid)) {
           this.emitAttempt(attempt.id);
           const p: Promise<void> = this.execute(attempt, active).finally(() => {
@@ -234,6 +303,168 @@ export class RunEngine {
       await new Promise<void>((resolve) => setWake(resolve));
     }
     await Promise.allSettled([...running]);
+    // Whatever ends the drive (pause, cancel, shutdown) ends its wait for the daemon too.
+    if (this.deps.runs.runSettings(runId).waiting !== null) {
+      this.deps.runs.setWaiting(runId, null);
+      this.emitRun(runId);
+    }
+  }
+
+  /**
+   * Puts a run in the waiting state while the Docker daemon is away: the reason is recorded and
+   * pushed, nothing is claimed, and the run is woken when the daemon answers again (and what
+   * the outage left behind is reaped). Idempotent while the run waits.
+   */
+  private waitForDaemon(runId: string, active: ActiveRun): void {
+    const reason = this.daemon?.down;
+    if (active.waitingForDaemon || !reason) return;
+    active.waitingForDaemon = true;
+    this.deps.runs.setWaiting(runId, `waiting for the Docker daemon (${reason}); nothing is started and no try is spent until it answers`);
+    this.emitRun(runId);
+    const done = (): void => {
+      active.waitingForDaemon = false;
+      // The run may have been paused, cancelled or deleted meanwhile: drive() clears its own state.
+      if (this.active.get(runId) === active && !active.controller.signal.aborted) {
+        this.deps.runs.setWaiting(runId, null);
+        this.emitRun(runId);
+      }
+      active.wake();
+    };
+    this.recoverFromOutage().then(done, done);
+  }
+
+  /** Waits until the daemon answers (pinging with backoff), then reaps what the outage left. */
+  private recoverFromOutage(): Promise<void> {
+    this.daemonRecovery ??= (async () => {
+      await this.daemon!.untilUp(this.closing.signal);
+      // The daemon's restart stopped the interrupted attempts' containers; they still hold the
+      // names of the attempts about to be redone, so they go before anything starts again.
+      await this.reapContainers().catch((error: unknown) => logBackgroundFailure('removing the containers left by a Docker outage', error));
+    })().finally(() => {
+      this.daemonRecovery = null;
+    });
+    return this.daemonRecovery;
+  }
+
+  /**
+   * Whether an attempt that ended in a system error or a timeout was interrupted by a Docker
+   * daemon outage rather than failing on its own (see daemon-watch.ts for the three signs). If
+   * so it goes back to the queue as the same try, with the reason in its log, and true is
+   * returned: the outage costs no try.
+   */
+  private async redoAfterOutage(attempt: AttemptSummary, result: AttemptResult, unreachable: unknown, epoch: number): Promise<boolean> {
+    if (!this.daemon || (result.outcome !== 'error' && result.outcome !== 'timeout')) return false;
+    if (this.deps.runs.runSettings(attempt.runId).status === 'cancelled') return false;
+    let reason: string | null;
+    if (unreachable !== null) reason = `the Docker daemon could not be reached: ${describeDaemonError(unreachable)}`;
+    else if (this.daemon.epoch !== epoch) reason = this.daemon.down ?? 'the Docker daemon went away while the attempt ran';
+    else reason = await this.daemon.check();
+    if (reason === null) return false;
+    const redos = (this.outageRedos.get(attempt.id) ?? 0) + 1;
+    if (redos > MAX_OUTAGE_REDOS) return false;
+    this.outageRedos.set(attempt.id, redos);
+    // A refused connection while the daemon answers again was a blink: still wait for one good
+    // ping and reap what it left, as after any outage.
+    if (unreachable !== null) this.daemon.markDown(reason);
+    if (!this.deps.runs.requeueInterrupted(attempt.id, `interrupted: ${reason}; queued again as the same try (an outage is not the task's fault)`)) return false;
+    this.emitAttempt(attempt.id);
+    for (const active of this.active.values()) active.wake();
+    return true;
+  }
+
+  /**
+   * After each grading run: collects its artifacts (a full disk is noted, not thrown: the grade
+   * is still known, see withArtifactFault) and, when the run did not pass, checks that the X
+   * server and the browser survived it; if not, a SystemError naming why: retried, never the
+   * model's failure.
+   */
+  private async afterTestRun(
+    attempt: AttemptSummary,
+    container: TaskContainer,
+    runIndex: number,
+    signal: AbortSignal,
+    testRun: { exitCode: number; log: string },
+    log: (line: string) => void,
+    onStorageFault: (fault: ArtifactStorageError) => void,
+  ): Promise<void> {
+    if (this.deps.afterTestRun) {
+      try {
+        await this.deps.afterTestRun(attempt.id, attempt.questionId, container, runIndex, signal);
+      } catch (error) {
+        if (!(error instanceof ArtifactStorageError)) throw error;
+        onStorageFault(error);
+        log(`artifacts of test run ${runIndex + 1} not stored: ${error.message}`);
+      }
+    }
+    // A pass stands whatever happened after it; anything else may be the environment's doing
+    // (for exit code 2 this only names the cause: it is a system error either way).
+    if (verdictOf(testRun.exitCode) === 'pass') return;
+    const fault = await gradingEnvironmentFault(container, testRun.log, signal);
+    if (fault === null) return;
+    // The test log goes into the ledger's log too, not only into the artifact store.
+    log(`test run ${runIndex + 1}: ${fault}; its test log follows`);
+    for (const line of testRun.log.split(/\r?\n/).slice(-80)) log(`  ${line}`);
+    throw new SystemError(`test run ${runIndex + 1}: ${fault} (exit code ${testRun.exitCode}; a system error, not the model's failure)`);
+  }
+
+  private agentService(): AgentService {
+    if (!this.deps.agents) throw new AppError('unavailable', 'model agents are not available here');
+    return this.deps.agents;
+  }
+
+  private runBudgetSpent(runId: string, solver: SolverSpec): boolean {
+    if (solver.kind !== 'builtin' || solver.budgetUsd === null || !this.deps.agents) return false;
+    // What earlier processes spent on this run is in the ledger; this process's proxy adds its own.
+    const before = this.deps.runs.runUsage(runId)?.costUsd ?? 0;
+    return this.deps.agents.runBudgetSpent(runId, solver, before - this.spentHere(runId));
+  }
+
+  /** Dollars this process's proxy already counted and the ledger holds (not to count twice). */
+  private spentHere(runId: string): number {
+    return this.recordedHere.get(runId) ?? 0;
+  }
+  private readonly recordedHere = new Map<string, number>();
+
+  /**
+   * The built-in agent for one attempt: steps go to the ledger and the UIs as they happen (long
+   * outputs to the artifact store), usage and stop reason to the attempt when it ends.
+   */
+  private agentSolver(attempt: AttemptSummary, spec: BuiltinSolverSpec): Solver {
+    let userToolRuns = 0;
+    const keep = (kind: 'video' | 'trace' | 'log', name: string, data: Buffer): { sha256: string; bytes: number } | null =>
+      this.deps.keepArtifact?.(attempt.id, kind, name, data) ?? null;
+    return this.agentService().solverFor(attempt.runId, attempt.id, spec, {
+      onStep: (step) => {
+        const record = toStepRecord(step, (text) => keep('log', `step-${step.index}-observation.txt`, Buffer.from(text))?.sha256 ?? null);
+        this.deps.runs.addStep(attempt.id, record);
+        this.emit({ type: 'step', runId: attempt.runId, attemptId: attempt.id, step: record });
+      },
+      runUserTool: (ctx, signal) =>
+        runUserTool({
+          container: ctx.container,
+          questionId: ctx.task.questionId,
+          cwd: ctx.cwd,
+          index: ++userToolRuns,
+          timeoutMs: spec.limits.actionTimeoutSec * 1000,
+          signal,
+          log: ctx.log,
+          keep: (kind, name, data) => void keep(kind, name, data),
+        }),
+      onEnd: ({ usage, stopReason }) => {
+        this.deps.runs.setAgentResult(attempt.id, usage, stopReason);
+        this.recordedHere.set(attempt.runId, this.spentHere(attempt.runId) + usage.costUsd);
+        // The transcript as ATIF, beside the replay's other artifacts.
+        const trajectory = toAtif({
+          attemptId: attempt.id,
+          agentName: 'lancer-builtin',
+          agentVersion: this.deps.appVersion,
+          model: spec.endpoint.model,
+          steps: this.deps.runs.steps(attempt.id),
+          usage,
+        });
+        keep('log', 'trajectory.json', Buffer.from(JSON.stringify(trajectory, null, 2)));
+      },
+    });
   }
 
   private async execute(attempt: AttemptSummary, active: ActiveRun): Promise<void> {
@@ -244,13 +475,18 @@ export class RunEngine {
     const run = this.deps.runs.runSettings(attempt.runId);
     const settings = this.deps.settings();
     let result: AttemptResult;
+    // What the attempt met besides its own steps: a daemon that could not be reached (and the
+    // outage count when it began), an artifact the full disk refused.
+    const epoch = this.daemon?.epoch ?? 0;
+    const met: { unreachable: unknown; storage: ArtifactStorageError | null } = { unreachable: null, storage: null };
     const partial = { text: '', phase: 'starting' as Phase };
     const push = (phase: Phase, line: string): void => {
       if (line.trim() !== '') this.pendingLogs.push({ attemptId: attempt.id, phase, at: new Date().toISOString(), text: line.slice(0, 4000) });
     };
     try {
       const task = this.deps.datasets.getTask(`${run.manifest.dataset.id}/${attempt.questionId}`);
-      const { solver } = builtinSolverFor(run.solver);
+      const solver = run.solver.kind === 'builtin' ? this.agentSolver(attempt, run.solver) : builtinSolverFor(run.solver).solver;
+      this.deps.imageHooks?.used(attempt.image);
       result = await runAttempt({
         attemptId: attempt.id,
         runId: attempt.runId,
@@ -268,7 +504,7 @@ export class RunEngine {
           shmMb: run.manifest.limits.shmMb,
           keepFailedContainers: settings.keepFailedContainers,
         },
-        runtime: this.deps.runtime,
+        runtime: this.daemon ? observeDaemonErrors(this.deps.runtime, (error) => (met.unreachable ??= error)) : this.deps.runtime,
         signal: controller.signal,
         onPhase: (phase) => {
           this.deps.runs.setPhase(attempt.id, phase, phase === 'starting' ? 'starting' : phase === 'cleanup' ? 'grading' : phase);
@@ -288,9 +524,8 @@ export class RunEngine {
             partial.text = '';
           }
         },
-        afterTestRun: this.deps.afterTestRun
-          ? (container, i, signal) => this.deps.afterTestRun!(attempt.id, attempt.questionId, container, i, signal)
-          : undefined,
+        afterTestRun: (container, i, signal, testRun) =>
+          this.afterTestRun(attempt, container, i, signal, testRun, (line) => push('grading', line), (fault) => (met.storage ??= fault)),
       });
     } catch (error) {
       // Something outside the attempt's own steps (a missing task row, a bug): an error, kept.
@@ -302,7 +537,19 @@ export class RunEngine {
     }
     this.flushLogs();
     if (this.shuttingDown && result.outcome === 'cancelled') return;
-    if (result.patch) this.deps.storeArtifact?.(attempt.id, 'patch', 'model.patch', Buffer.from(result.patch));
+    if (await this.redoAfterOutage(attempt, result, met.unreachable, epoch)) {
+      this.emitRun(attempt.runId);
+      return;
+    }
+    if (result.patch) {
+      try {
+        this.deps.storeArtifact?.(attempt.id, 'patch', 'model.patch', Buffer.from(result.patch));
+      } catch (error) {
+        if (!(error instanceof ArtifactStorageError)) throw error;
+        met.storage ??= error;
+      }
+    }
+    if (met.storage) result = withArtifactFault(result, met.storage);
     this.deps.runs.finish(attempt.id, result.outcome, result);
     this.emitAttempt(attempt.id);
     if (result.retryable && attempt.tryIndex < run.maxRetries && this.deps.runs.runSettings(attempt.runId).status !== 'cancelled') {
@@ -328,6 +575,16 @@ export class RunEngine {
     return this.start(runId);
   }
 
+  /**
+   * Cancels a run and resolves once its driver has recorded every attempt's end, so the caller
+   * may delete the run's rows without racing the driver.
+   */
+  async stop(runId: string): Promise<void> {
+    this.cancel(runId);
+    await this.active.get(runId)?.done;
+    this.flushLogs();
+  }
+
   cancel(runId: string): void {
     const { status } = this.deps.runs.runSettings(runId);
     if (status === 'finished' || status === 'cancelled') return;
@@ -346,9 +603,25 @@ export class RunEngine {
    */
   async recover(): Promise<{ requeued: number; reaped: { containers: number; networks: number }; orphanedRuns: string[] }> {
     const requeued = this.deps.runs.requeueOrphans(isAlive);
-    const live = this.deps.runs.liveAttemptIds(isAlive);
-    const reaped = await this.deps.runtime.reap((attemptId) => live.has(attemptId));
+    const reaped = await this.reapContainers();
     return { requeued: requeued.length, reaped, orphanedRuns: this.deps.runs.orphanedRuns(isAlive) };
+  }
+
+  /**
+   * Removes labelled containers and networks that no live attempt owns. Kept containers
+   * (keepFailedContainers) stay while their failed attempt is in the ledger; deleting the run
+   * lets the next reap take them.
+   */
+  reapContainers(): Promise<{ containers: number; networks: number }> {
+    const live = this.deps.runs.liveAttemptIds(isAlive);
+    const isKept = (attemptId: string): boolean => {
+      try {
+        return ['failed', 'timeout', 'error'].includes(this.deps.runs.attempt(attemptId).state);
+      } catch {
+        return false; // its run was deleted
+      }
+    };
+    return this.deps.runtime.reap((attemptId) => live.has(attemptId), isKept);
   }
 
   /**
@@ -358,7 +631,13 @@ export class RunEngine {
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
     clearInterval(this.logTimer);
-    for (const active of this.active.values()) active.controller.abort();
+    // A run waiting for the daemon has nothing running to end it: stop the wait, then wake it.
+    this.closing.abort();
+    this.daemon?.close();
+    for (const active of this.active.values()) {
+      active.controller.abort();
+      active.wake();
+    }
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
     this.flushLogs();
   }

@@ -10,9 +10,11 @@ import path from 'node:path';
 import { buildSampleImages, listWorkbenchImages, measureImagesDisk, removeImage } from '../images/sample-images';
 import { projectRoot } from '../paths';
 import { existsSync } from 'node:fs';
-import { openTraceViewer } from '../live/trace-viewer';
+import { openTraceViewer, traceViewerPage } from '../live/trace-viewer';
 import { importDataset } from '../dataset/importer';
 import type { Workbench } from '../workbench';
+import { inBackground } from '../background';
+import { budgetBytesOf, enforceDiskBudget, listOfficialImages, officialImagesBytes } from '../images/disk-budget';
 
 export type Handler<K extends ChannelName> = (
   input: ChannelParsedInput<K>,
@@ -29,14 +31,22 @@ export interface PlatformPorts {
 }
 
 async function listImages(wb: Workbench): Promise<ImagesOverview> {
-  const images = await listWorkbenchImages(wb.docker);
+  const images: ImagesOverview['images'] = (await listWorkbenchImages(wb.docker)).map(
+    ({ id, names: n, sizeBytes, sharedSizeBytes, createdAt, kind, questionId }) => ({ id, names: n, sizeBytes, sharedSizeBytes, createdAt, kind, questionId }),
+  );
+  // The official images carry no workbench label; they are listed with their last use (LRU).
+  for (const o of await listOfficialImages(wb.docker, wb.imageUse.lastUsed())) {
+    const same = images.find((i) => i.id === o.id);
+    if (same) Object.assign(same, { official: true, lastUsedAt: o.lastUsedAt });
+    else images.push({ ...o, official: true });
+  }
   const names = images.flatMap((i) => i.names.slice(0, 1));
   const disk = names.length ? await measureImagesDisk(wb.docker, names) : { totalBytes: 0 };
   return {
-    images: images.map(({ id, names: n, sizeBytes, sharedSizeBytes, createdAt, kind, questionId }) => ({
-      id, names: n, sizeBytes, sharedSizeBytes, createdAt, kind, questionId,
-    })),
+    images,
     totalUniqueBytes: disk.totalBytes,
+    officialBytes: await officialImagesBytes(wb.docker),
+    budgetBytes: budgetBytesOf(wb.settings.get()),
   };
 }
 
@@ -102,7 +112,7 @@ export function createHandlers(wb: Workbench, ports: PlatformPorts = {}): Handle
     'runs.start': async (input) => {
       const runId = await wb.engine.createRun(input);
       // The run goes on in the background; progress arrives as run.event events.
-      void wb.engine.start(runId);
+      inBackground(`run ${runId}`, wb.engine.start(runId));
       return { runId };
     },
     'runs.list': () => wb.runs.listRuns(),
@@ -112,7 +122,7 @@ export function createHandlers(wb: Workbench, ports: PlatformPorts = {}): Handle
       return runSummary(wb, runId);
     },
     'runs.resume': ({ runId }) => {
-      void wb.engine.resume(runId);
+      inBackground(`resuming run ${runId}`, wb.engine.resume(runId));
       return runSummary(wb, runId);
     },
     'runs.cancel': ({ runId }) => {
@@ -126,15 +136,33 @@ export function createHandlers(wb: Workbench, ports: PlatformPorts = {}): Handle
       void buildImagesWithEvents(wb, buildId, only);
       return { buildId };
     },
+    'images.pullPlan': async (req) => (await wb.imagePuller.plan(req)).plan,
+    'images.pull': (req) => wb.imagePuller.start(req, (event) => wb.events.emit('images.pullProgress', event)),
+    'images.pullCancel': ({ pullId }) => ({ cancelled: wb.imagePuller.cancel(pullId) }),
+    'images.prune': ({ budgetGb, dryRun }) => {
+      const budgetBytes = budgetGb !== undefined ? Math.round(budgetGb * 1e9) : budgetBytesOf(wb.settings.get());
+      if (budgetBytes === null) throw new AppError('invalid_input', 'no disk budget: set one in Settings or give budgetGb');
+      return enforceDiskBudget({ docker: wb.docker, use: wb.imageUse }, { budgetBytes, dryRun });
+    },
+    'containers.kept': () => wb.engine.runtime.listKept(),
+    'containers.removeKept': async ({ id }) => ({ removed: await wb.engine.runtime.removeKept(id) }),
     'runs.delete': ({ runId }) => wb.deleteRun(runId),
     'artifacts.usage': () => wb.artifacts.usage(),
     'replay.get': ({ attemptId }) => wb.replays.replay(attemptId),
     'replay.openTraceViewer': async ({ sha256 }) => {
       const file = wb.artifacts.pathOf(sha256);
       if (!existsSync(file)) throw new AppError('not_found', `no artifact ${sha256}`);
-      return { url: await openTraceViewer(file, sha256) };
+      // Serve mode serves the viewer itself, behind its token, on the origin the browser already
+      // reaches (through an SSH tunnel, perhaps); the window gets a tokened loopback server.
+      if (wb.options.transport === 'serve') return { url: traceViewerPage('/trace-viewer', `/api/artifacts/${sha256}`) };
+      return { url: await openTraceViewer((sha) => wb.artifacts.pathOf(sha), sha256) };
     },
     'attempts.get': ({ attemptId }) => wb.runs.attemptDetail(attemptId),
+    'attempts.steps': ({ attemptId, afterIndex }) => wb.runs.steps(attemptId, afterIndex ?? -1),
     'attempts.logs': ({ attemptId, afterId }) => wb.runs.logs(attemptId, afterId ?? 0),
+    'endpoints.list': () => wb.endpoints.list(),
+    'endpoints.save': (input) => wb.endpoints.save(input),
+    'endpoints.remove': ({ name }) => ({ removed: wb.endpoints.remove(name) }),
+    'endpoints.test': ({ name }) => wb.endpoints.test(name),
   };
 }

@@ -4,8 +4,9 @@
  * the database keeps only hash, size and kind.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ArtifactStorageError, isNoSpace } from '../engine/attempt-faults';
 import type { Db } from '../store/database';
 
 export class ArtifactStore {
@@ -24,18 +25,40 @@ export class ArtifactStore {
     return path.join(this.root, sha256.slice(0, 2), sha256);
   }
 
-  /** Stores bytes (once per content); returns their hash and size. */
-  put(data: Buffer): { sha256: string; bytes: number } {
+  /**
+   * Stores bytes (once per content); returns their hash and size. A full disk throws an
+   * ArtifactStorageError naming `name` and the free space, and leaves no partial file behind.
+   */
+  put(data: Buffer, name = 'an artifact'): { sha256: string; bytes: number } {
     const sha256 = createHash('sha256').update(data).digest('hex');
     const target = this.pathOf(sha256);
     if (!existsSync(target)) {
-      mkdirSync(path.dirname(target), { recursive: true });
       // Write beside, then rename: a crash never leaves a half-written file under a valid hash.
       const tmp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
-      writeFileSync(tmp, data);
-      renameSync(tmp, target);
+      try {
+        mkdirSync(path.dirname(target), { recursive: true });
+        writeFileSync(tmp, data);
+        renameSync(tmp, target);
+      } catch (error) {
+        // The partial temp file would hold the very space the rest of the run (and SQLite) needs.
+        rmSync(tmp, { force: true });
+        if (isNoSpace(error)) throw new ArtifactStorageError(name, data.length, this.freeBytes(), this.root, error);
+        throw error;
+      }
     }
     return { sha256, bytes: data.length };
+  }
+
+  /** Bytes an unprivileged writer may still use on the store's file system, or null if unknown. */
+  freeBytes(): number | null {
+    for (let dir = this.root; ; dir = path.dirname(dir)) {
+      try {
+        const fs = statfsSync(dir);
+        return fs.bavail * fs.bsize;
+      } catch {
+        if (path.dirname(dir) === dir) return null;
+      }
+    }
   }
 
   /**

@@ -20,4 +20,10 @@ describe('results.csv', () => {
         '9001,0,True,0,0,0,1234.5\n9002,0,False,0,0,0,0.0\n9003,0,False,0,0,0,0.0\n',
     );
   });
+
+  it("writes an agent attempt's real token counts, as the metering proxy counted them", () => {
+    const usage = { requests: 3, inputTokens: 5400, cachedTokens: 200, outputTokens: 61, reasoningTokens: 4, costUsd: 0.02, estimated: false };
+    const csv = runsToResultsCsv([attempt('9001', 'passed', 250, { usage })]);
+    expect(csv.split('\n')[1]).toBe('9001,0,True,5400,61,4,250.0');
+  });
 });

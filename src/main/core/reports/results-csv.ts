@@ -20,9 +20,11 @@ export function runsToResultsCsv(attempts: AttemptSummary[]): string {
     .filter((a) => !a.retried)
     .sort((a, b) => a.questionId.localeCompare(b.questionId) || a.attemptIndex - b.attemptIndex)
     .map((a) => {
-      // Token counts are 0 until the built-in agent records usage; system errors are not correct.
+      // Tokens are the metering proxy's count (0 for solvers that call no model); system errors
+      // are not correct.
       const correct = a.state === 'passed' ? 'True' : 'False';
-      return [csvCell(a.questionId), String(a.attemptIndex), correct, '0', '0', '0', pyFloat(a.earned)].join(',');
+      const u = a.usage;
+      return [csvCell(a.questionId), String(a.attemptIndex), correct, String(u?.inputTokens ?? 0), String(u?.outputTokens ?? 0), String(u?.reasoningTokens ?? 0), pyFloat(a.earned)].join(',');
     });
   return [HEADER, ...rows].join('\n') + '\n';
 }

@@ -41,5 +41,8 @@ export function builtinSolverFor(choice: RunStartInput['solver'] | SolverSpec): 
       cache.set(file, entry);
       return { spec: { kind: 'predictions', file, sha256, count: entry.count }, solver: entry.solver };
     }
+    case 'builtin':
+      // A model agent needs the run's proxy and each attempt's hooks: the engine makes it (AgentService).
+      throw new AppError('internal', 'the built-in agent is made per attempt by the engine, not here');
   }
 }

@@ -20,6 +20,7 @@ import type {
   Tally,
 } from '../../../shared/runs';
 import { AppError } from '../../../shared/result';
+import type { AgentStepRecord, StopReason, UsageSummary } from '../../../shared/agents';
 import type { Db } from './database';
 
 interface AttemptRow {
@@ -44,7 +45,41 @@ interface AttemptRow {
   decision_json: string | null;
   grader_json: string | null;
   error: string | null;
+  usage_json: string | null;
+  stop_reason: string | null;
 }
+
+interface StepRow {
+  idx: number;
+  at: string;
+  kind: AgentStepRecord['kind'];
+  message: string | null;
+  tool_call_json: string | null;
+  observation: string | null;
+  observation_bytes: number | null;
+  observation_sha256: string | null;
+  exit_code: number | null;
+  duration_ms: number;
+  usage_json: string | null;
+  cost_usd: number | null;
+  fallback: number;
+  note: string | null;
+}
+
+/** Adds two usage summaries (a run's total is the sum of its attempts', every try included). */
+export function addUsage(a: UsageSummary, b: UsageSummary): UsageSummary {
+  return {
+    requests: a.requests + b.requests,
+    inputTokens: a.inputTokens + b.inputTokens,
+    cachedTokens: a.cachedTokens + b.cachedTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    reasoningTokens: a.reasoningTokens + b.reasoningTokens,
+    costUsd: a.costUsd + b.costUsd,
+    estimated: a.estimated || b.estimated,
+  };
+}
+
+export const NO_USAGE: UsageSummary = { requests: 0, inputTokens: 0, cachedTokens: 0, outputTokens: 0, reasoningTokens: 0, costUsd: 0, estimated: false };
 
 interface RunRow {
   id: string;
@@ -58,6 +93,7 @@ interface RunRow {
   owner_pid: number | null;
   created_at: string;
   finished_at: string | null;
+  waiting: string | null;
 }
 
 export interface NewRun {
@@ -104,6 +140,8 @@ function toSummary(r: AttemptRow): AttemptSummary {
     finishedAt: r.finished_at,
     error: r.error,
     containerId: r.container_id,
+    usage: r.usage_json === null ? null : (JSON.parse(r.usage_json) as UsageSummary),
+    stopReason: r.stop_reason as StopReason | null,
   };
 }
 
@@ -156,6 +194,8 @@ export class RunRepo {
       solver: JSON.parse(row.solver_json) as SolverSpec,
       concurrency: row.concurrency,
       tally: this.tally(row.id),
+      waiting: row.waiting,
+      usage: this.runUsage(row.id),
     };
   }
 
@@ -168,10 +208,11 @@ export class RunRepo {
     return { ...this.summary(row), manifest: JSON.parse(row.manifest_json) as RunManifest, attempts: this.attempts(id) };
   }
 
-  runSettings(id: string): { status: RunStatus; concurrency: number; maxRetries: number; versionId: number; solver: SolverSpec; manifest: RunManifest; ownerPid: number | null } {
+  runSettings(id: string): { status: RunStatus; concurrency: number; maxRetries: number; versionId: number; solver: SolverSpec; manifest: RunManifest; ownerPid: number | null; waiting: string | null } {
     const row = this.runRow(id);
     return {
       status: row.status,
+      waiting: row.waiting,
       concurrency: row.concurrency,
       maxRetries: row.max_retries,
       versionId: row.version_id,
@@ -218,6 +259,36 @@ export class RunRepo {
       .prepare(`UPDATE runs SET status = ?, owner_pid = coalesce(?, owner_pid),
         finished_at = CASE WHEN ? IN ('finished', 'cancelled') THEN ? ELSE NULL END WHERE id = ?`)
       .run(status, ownerPid ?? null, status, now(), id);
+  }
+
+  /** Records why a running run waits (the Docker daemon is away), or null when it no longer does. */
+  setWaiting(id: string, reason: string | null): void {
+    this.db.prepare('UPDATE runs SET waiting = ? WHERE id = ?').run(reason, id);
+  }
+
+  /**
+   * An attempt interrupted by something that was not its fault (a Docker daemon outage) goes
+   * back to the queue in place, as after a crash: no try is spent, the next start is the same
+   * try again. Its log keeps what it did and `note` says why it stopped; its phases and the
+   * artifacts of the interrupted pass are dropped so they never mix with the redo's. Returns
+   * false when the attempt had already reached a final state (nothing is changed then).
+   */
+  requeueInterrupted(attemptId: string, note: string): boolean {
+    const at = now();
+    return this.db.transaction(() => {
+      const row = this.db.prepare(`SELECT phase FROM attempts WHERE id = ? AND state IN ${LIVE}`).get(attemptId) as { phase: Phase | null } | undefined;
+      if (!row) return false;
+      this.db.prepare('DELETE FROM attempt_phases WHERE attempt_id = ?').run(attemptId);
+      this.db.prepare('DELETE FROM attempt_artifacts WHERE attempt_id = ?').run(attemptId);
+      // An agent's interrupted transcript goes with the pass; what it spent stays (usage_json
+      // accumulates across redos: those tokens were paid for).
+      this.db.prepare('DELETE FROM agent_steps WHERE attempt_id = ?').run(attemptId);
+      this.db
+        .prepare("UPDATE attempts SET state = 'queued', phase = NULL, owner_pid = NULL, container_id = NULL, network_id = NULL, started_at = NULL, stop_reason = NULL WHERE id = ?")
+        .run(attemptId);
+      this.db.prepare('INSERT INTO attempt_logs (attempt_id, phase, at, text) VALUES (?, ?, ?, ?)').run(attemptId, row.phase ?? 'starting', at, note);
+      return true;
+    })();
   }
 
   /** Atomically moves up to `count` queued attempts to 'starting' for this process. */
@@ -282,11 +353,14 @@ export class RunRepo {
     return id;
   }
 
-  /** Queued attempts of a cancelled run become cancelled without ever starting. */
-  cancelQueued(runId: string): number {
+  /**
+   * Queued attempts of a cancelled run become cancelled without ever starting; `reason` (a spent
+   * budget, say) is recorded as their error.
+   */
+  cancelQueued(runId: string, reason: string | null = null): number {
     return this.db
-      .prepare("UPDATE attempts SET state = 'cancelled', finished_at = ? WHERE run_id = ? AND state = 'queued'")
-      .run(now(), runId).changes;
+      .prepare("UPDATE attempts SET state = 'cancelled', finished_at = ?, error = coalesce(?, error) WHERE run_id = ? AND state = 'queued'")
+      .run(now(), reason, runId).changes;
   }
 
   pendingCount(runId: string): number {
@@ -340,6 +414,75 @@ export class RunRepo {
   }
 
   /** Deletes a run with its attempts, phases, logs and artifact links (not the artifact files). */
+  /**
+   * What a run's agent spent, all tries included (a retried try's tokens were paid for too);
+   * null when no attempt recorded usage (gold, null and predictions runs).
+   */
+  runUsage(runId: string): UsageSummary | null {
+    const rows = this.db.prepare('SELECT usage_json FROM attempts WHERE run_id = ? AND usage_json IS NOT NULL').all(runId) as { usage_json: string }[];
+    if (rows.length === 0) return null;
+    return rows.reduce((sum, r) => addUsage(sum, JSON.parse(r.usage_json) as UsageSummary), NO_USAGE);
+  }
+
+  /**
+   * Records what an attempt's agent spent and why it stopped. Usage adds to what the row holds:
+   * an attempt redone after a Docker outage keeps the tokens its interrupted pass spent.
+   */
+  setAgentResult(attemptId: string, usage: UsageSummary, stopReason: StopReason | null): void {
+    this.db.transaction(() => {
+      const row = this.db.prepare('SELECT usage_json FROM attempts WHERE id = ?').get(attemptId) as { usage_json: string | null } | undefined;
+      const total = row?.usage_json ? addUsage(JSON.parse(row.usage_json) as UsageSummary, usage) : usage;
+      this.db.prepare('UPDATE attempts SET usage_json = ?, stop_reason = ? WHERE id = ?').run(JSON.stringify(total), stopReason, attemptId);
+    })();
+  }
+
+  /** Appends one step of an attempt's transcript (an index already stored is replaced). */
+  addStep(attemptId: string, step: AgentStepRecord): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO agent_steps (attempt_id, idx, at, kind, message, tool_call_json, observation, observation_bytes, observation_sha256,
+           exit_code, duration_ms, usage_json, cost_usd, fallback, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        attemptId,
+        step.index,
+        step.at,
+        step.kind,
+        step.message,
+        step.toolCall === null ? null : JSON.stringify(step.toolCall),
+        step.observation,
+        step.observationBytes,
+        step.observationSha256,
+        step.exitCode,
+        Math.round(step.durationMs),
+        step.usage === null ? null : JSON.stringify(step.usage),
+        step.costUsd,
+        step.fallback ? 1 : 0,
+        step.note,
+      );
+  }
+
+  /** An attempt's transcript, in order; only steps after `afterIndex` when given. */
+  steps(attemptId: string, afterIndex = -1): AgentStepRecord[] {
+    const rows = this.db.prepare('SELECT * FROM agent_steps WHERE attempt_id = ? AND idx > ? ORDER BY idx').all(attemptId, afterIndex) as StepRow[];
+    return rows.map((r) => ({
+      index: r.idx,
+      at: r.at,
+      kind: r.kind,
+      message: r.message,
+      toolCall: r.tool_call_json === null ? null : (JSON.parse(r.tool_call_json) as AgentStepRecord['toolCall']),
+      observation: r.observation,
+      observationBytes: r.observation_bytes,
+      observationSha256: r.observation_sha256,
+      exitCode: r.exit_code,
+      durationMs: r.duration_ms,
+      usage: r.usage_json === null ? null : (JSON.parse(r.usage_json) as AgentStepRecord['usage']),
+      costUsd: r.cost_usd,
+      fallback: r.fallback === 1,
+      note: r.note,
+    }));
+  }
+
   deleteRun(runId: string): void {
     this.runRow(runId);
     this.db.prepare('DELETE FROM runs WHERE id = ?').run(runId);

@@ -1,0 +1,240 @@
+/**
+ * The built-in agent as the engine uses it: turns a run's solver choice into a manifest entry
+ * (no key), holds the metering proxy that every model call goes through (only the proxy holds
+ * the real key; the agent gets the run's own key), and makes each attempt's solver.
+ */
+import type { BuiltinSolverInput, BuiltinSolverSpec, Prices, StopReason, UsageSummary } from '../../../shared/agents';
+import { AppError } from '../../../shared/result';
+import type { SolveContext, Solver } from '../solvers/solver';
+import { createBuiltinAgent, type AgentStep } from './builtin/builtin-agent';
+import { MeteringProxy } from './proxy';
+import type { ResolvedEndpoint } from './endpoints';
+
+/** A saved endpoint with its key, as the endpoint store resolves it (the key only there and here). */
+export type { ResolvedEndpoint };
+
+export interface AgentServiceDeps {
+  /** Looks a saved endpoint up by name, key included; throws AppError('not_found'). */
+  resolveEndpoint?: (name: string) => ResolvedEndpoint;
+  env?: NodeJS.ProcessEnv;
+  /** Keeps an attempt's raw model exchanges (gzipped JSONL, keys removed) as an artifact. */
+  storeRaw?: (attemptId: string, name: string, gzipped: Buffer) => void;
+}
+
+/** The attempt a proxy pass id (`<attemptId>@<n>`) belongs to. */
+function attemptOfPass(passId: string): string {
+  return passId.replace(/@\d+$/, '');
+}
+
+/** What an attempt's agent did, for the ledger. */
+export interface AgentAttemptEnd {
+  usage: UsageSummary;
+  stopReason: StopReason | null;
+}
+
+/** The defaults of the reference agent (harness doc §5.1), where a run does not say. */
+export const AGENT_DEFAULTS = { maxTurns: 40, actionTimeoutSec: 300, observationMaxChars: 100_000, wallTimeSec: 3600 } as const;
+
+const FREE: Prices = { inputPerM: 0, cachedInputPerM: 0, outputPerM: 0 };
+
+export class AgentService {
+  private proxy: MeteringProxy | undefined;
+  private starting: Promise<MeteringProxy> | undefined;
+  private readonly openRuns = new Set<string>();
+  /** Numbers each attempt's pass through the proxy (see solverFor). */
+  private passes = 0;
+
+  constructor(private readonly deps: AgentServiceDeps = {}) {}
+
+  private get env(): NodeJS.ProcessEnv {
+    return this.deps.env ?? process.env;
+  }
+
+  /**
+   * The run's solver as its manifest records it: the endpoint (without its key), protocol,
+   * prices and limits. Refuses a run whose key cannot be found now rather than at the first call.
+   */
+  specFor(input: BuiltinSolverInput): BuiltinSolverSpec {
+    let endpoint: BuiltinSolverSpec['endpoint'];
+    let protocol = input.protocol;
+    if (input.endpoint !== undefined) {
+      if (!this.deps.resolveEndpoint) throw new AppError('unavailable', 'no endpoint store here: give --base-url and --model');
+      const saved = this.deps.resolveEndpoint(input.endpoint);
+      endpoint = {
+        name: saved.name,
+        baseUrl: saved.baseUrl,
+        model: saved.model,
+        apiKey: saved.apiKeySource,
+        prices: input.prices ?? saved.prices,
+        contextTokens: input.contextTokens ?? saved.contextTokens,
+        params: { ...saved.params, ...input.params },
+      };
+      protocol ??= saved.protocol;
+    } else {
+      endpoint = {
+        name: null,
+        baseUrl: input.baseUrl!.replace(/\/+$/, ''),
+        model: input.model!,
+        apiKey: input.apiKeyEnv ? { source: 'env', name: input.apiKeyEnv } : { source: 'none' },
+        prices: input.prices ?? FREE,
+        contextTokens: input.contextTokens ?? null,
+        params: input.params ?? {},
+      };
+    }
+    const spec: BuiltinSolverSpec = {
+      kind: 'builtin',
+      endpoint,
+      // As the endpoints' default: the reference agent's text protocol works with any chat server.
+      protocol: protocol ?? 'official',
+      limits: {
+        maxTurns: input.maxTurns ?? AGENT_DEFAULTS.maxTurns,
+        maxTokens: input.maxTokens ?? null,
+        attemptBudgetUsd: input.attemptBudgetUsd ?? null,
+        wallTimeSec: input.wallTimeSec ?? AGENT_DEFAULTS.wallTimeSec,
+        actionTimeoutSec: input.actionTimeoutSec ?? AGENT_DEFAULTS.actionTimeoutSec,
+        observationMaxChars: input.observationMaxChars ?? AGENT_DEFAULTS.observationMaxChars,
+      },
+      budgetUsd: input.budgetUsd ?? null,
+    };
+    this.keyFor(spec); // a missing key is an error at creation, naming where it was looked for
+    return spec;
+  }
+
+  /** The real key, at run time; never logged, never returned to a front door. */
+  private keyFor(spec: BuiltinSolverSpec): string | null {
+    const source = spec.endpoint.apiKey;
+    switch (source.source) {
+      case 'none':
+        return null;
+      case 'env': {
+        const value = this.env[source.name];
+        if (!value) throw new AppError('invalid_input', `the API key's environment variable ${source.name} is not set`);
+        return value;
+      }
+      case 'stored': {
+        const name = spec.endpoint.name;
+        if (!name || !this.deps.resolveEndpoint) throw new AppError('not_found', 'the endpoint of this run is no longer saved');
+        const key = this.deps.resolveEndpoint(name).apiKey;
+        if (!key) throw new AppError('not_found', `endpoint ${name} has no stored API key any more`);
+        return key;
+      }
+    }
+  }
+
+  private async ensureProxy(): Promise<MeteringProxy> {
+    if (this.proxy) return this.proxy;
+    this.starting ??= (async () => {
+      const storeRaw = this.deps.storeRaw;
+      const proxy = new MeteringProxy({
+        // The proxy knows each pass of an attempt by its own id (see solverFor); the artifact belongs to the attempt.
+        storeRaw: storeRaw ? (passId, name, gzipped) => storeRaw(attemptOfPass(passId), name, gzipped) : undefined,
+      });
+      await proxy.start();
+      this.proxy = proxy;
+      return proxy;
+    })();
+    return this.starting;
+  }
+
+  /** Opens the run on the proxy (once per process): its key, upstream and dollar cap. */
+  async openRun(runId: string, spec: BuiltinSolverSpec): Promise<void> {
+    const proxy = await this.ensureProxy();
+    if (this.openRuns.has(runId)) return;
+    proxy.openRun(
+      runId,
+      { baseUrl: spec.endpoint.baseUrl, apiKey: this.keyFor(spec), model: spec.endpoint.model, prices: spec.endpoint.prices },
+      { budgetUsd: spec.budgetUsd ?? undefined },
+    );
+    this.openRuns.add(runId);
+  }
+
+  /**
+   * Whether the run's dollar cap is spent: no new attempt may start. `spentBefore` is what the
+   * ledger holds from earlier processes (a resumed run), which this proxy did not see.
+   */
+  runBudgetSpent(runId: string, spec: BuiltinSolverSpec, spentBefore: number): boolean {
+    if (spec.budgetUsd === null) return false;
+    const here = this.proxy && this.openRuns.has(runId) ? this.proxy.runUsage(runId).costUsd : 0;
+    return spentBefore + here >= spec.budgetUsd || (this.proxy?.runBudgetExceeded(runId) ?? false);
+  }
+
+  /**
+   * The solver of one attempt: the built-in agent talking to the proxy with the run's key.
+   * `onEnd` gets the proxy's count of what the attempt spent, however solve() ends.
+   */
+  solverFor(
+    runId: string,
+    attemptId: string,
+    spec: BuiltinSolverSpec,
+    hooks: {
+      onStep(step: AgentStep): void;
+      runUserTool(ctx: SolveContext, signal: AbortSignal): Promise<{ ok: boolean; output: string }>;
+      onEnd(end: AgentAttemptEnd): void;
+    },
+  ): Solver {
+    return {
+      name: `builtin:${spec.endpoint.model}`,
+      solve: async (ctx) => {
+        await this.openRun(runId, spec);
+        const proxy = await this.ensureProxy();
+        // A pass of its own on the proxy: an attempt redone after a Docker outage runs again
+        // under the same attempt id.
+        const passId = `${attemptId}@${++this.passes}`;
+        const access = proxy.openAttempt(runId, passId, {
+          maxTokens: spec.limits.maxTokens ?? undefined,
+          maxUsd: spec.limits.attemptBudgetUsd ?? undefined,
+        });
+        let stopReason: StopReason | null = null;
+        try {
+          const agent = createBuiltinAgent(
+            {
+              protocol: spec.protocol,
+              baseUrl: access.baseUrl,
+              apiKey: access.apiKey,
+              model: spec.endpoint.model,
+              params: spec.endpoint.params,
+              contextTokens: spec.endpoint.contextTokens ?? undefined,
+              limits: {
+                maxTurns: spec.limits.maxTurns,
+                actionTimeoutSec: spec.limits.actionTimeoutSec,
+                observationMaxChars: spec.limits.observationMaxChars,
+                // Inside the solving phase's own limit, so the agent stops with 'time' and its
+                // work is graded, rather than the phase timing out under it.
+                wallTimeSec: Math.max(1, Math.min(spec.limits.wallTimeSec, Math.floor(ctx.timeoutMs / 1000) - 10)),
+                maxTokens: spec.limits.maxTokens ?? undefined,
+                maxUsd: spec.limits.attemptBudgetUsd ?? undefined,
+              },
+            },
+            {
+              onStep: hooks.onStep,
+              usage: () => proxy.attemptUsage(passId),
+              runUserTool: ctx.task.variant === 'ic_swe' ? (signal) => hooks.runUserTool(ctx, signal) : undefined,
+            },
+          );
+          const result = await agent.solve(ctx);
+          stopReason = result.stopReason;
+          return result;
+        } finally {
+          hooks.onEnd({ usage: proxy.closeAttempt(passId), stopReason });
+        }
+      },
+    };
+  }
+
+  /** Waits until raw exchanges are handed to storeRaw (they are compressed off the hot path). */
+  async flush(): Promise<void> {
+    await this.proxy?.flushRaw();
+  }
+
+  closeRun(runId: string): void {
+    if (this.openRuns.delete(runId)) this.proxy?.closeRun(runId);
+  }
+
+  async stop(): Promise<void> {
+    const proxy = this.proxy ?? (this.starting ? await this.starting.catch(() => undefined) : undefined);
+    this.proxy = undefined;
+    this.starting = undefined;
+    this.openRuns.clear();
+    await proxy?.stop();
+  }
+}

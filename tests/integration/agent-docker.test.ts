@@ -1,0 +1,230 @@
+/**
+ * The built-in agent end to end: a scripted OpenAI-compatible server (real HTTP) plays the
+ * model, every call goes through the metering proxy, and the real engine runs the sample
+ * benchmark in Docker and grades the result. No model can be downloaded here; the scripts make
+ * each reply exact, so what is asserted is the workbench's behaviour, not a model's.
+ */
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BuiltinSolverInput } from '../../src/shared/agents';
+import { importDataset } from '../../src/main/core/dataset/importer';
+import { Workbench } from '../../src/main/core/workbench';
+import { canRunSample, ensureSampleImages, sampleCsv, sampleIssues } from '../helpers/sample-images';
+import { startScriptedModelServer, type ScriptedModelServer, type ScriptedReply } from '../helpers/scripted-model-server';
+import { makeTempDir } from '../helpers/temp-dir';
+import { repoRoot } from '../helpers/workbench-server';
+
+const MINUTE = 60_000;
+const runnable = await canRunSample();
+const KEY = 'sk-lancer-test-7f3a9c1e5b2d4a6f8e0c';
+const KEY_ENV = 'LANCER_TEST_AGENT_KEY';
+
+/** Every byte the data dir holds, gzip members unpacked, as one latin1 string to search. */
+function everythingStored(dir: string): string {
+  let text = '';
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    if (statSync(file).size > 64 * 1024 * 1024) continue;
+    const data = readFileSync(file);
+    text += data.toString('latin1');
+    if (data[0] === 0x1f && data[1] === 0x8b) text += gunzipSync(data).toString('latin1');
+  }
+  return text;
+}
+
+describe.skipIf(!runnable)('the built-in agent on the sample benchmark (real Docker, scripted model)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let wb: Workbench;
+  const servers: ScriptedModelServer[] = [];
+
+  beforeAll(async () => {
+    await ensureSampleImages();
+    ({ dir, cleanup } = makeTempDir('lancer-agent-'));
+    wb = new Workbench({ dataDir: dir, version: 'test', transport: 'cli' });
+    await importDataset(wb.datasets, { path: sampleCsv, issuesDir: sampleIssues, name: 'sample' });
+    process.env[KEY_ENV] = KEY;
+  }, 10 * MINUTE);
+
+  afterAll(async () => {
+    delete process.env[KEY_ENV];
+    for (const s of servers) await s.close();
+    await wb?.close();
+    cleanup?.();
+  });
+
+  async function serve(script: ScriptedReply[], opts: { rejectTools?: boolean } = {}): Promise<ScriptedModelServer> {
+    const server = await startScriptedModelServer({ script, requireKey: KEY, ...opts });
+    servers.push(server);
+    return server;
+  }
+
+  /** Runs one task with the built-in agent on `server`; returns the run's only attempt. */
+  async function runAgent(server: ScriptedModelServer, questionId: string, solver: Partial<BuiltinSolverInput> = {}) {
+    const runId = await wb.engine.createRun({
+      datasetId: 'sample',
+      taskIds: [questionId],
+      solver: { kind: 'builtin', baseUrl: server.url, model: 'scripted-model', apiKeyEnv: KEY_ENV, protocol: 'tools', ...solver },
+      concurrency: 1,
+    });
+    await wb.engine.start(runId);
+    await wb.agents.flush();
+    const run = wb.runs.getRun(runId);
+    const attempt = run.attempts.find((a) => !a.retried)!;
+    return { runId, run, attempt, detail: wb.runs.attemptDetail(attempt.id), steps: wb.runs.steps(attempt.id) };
+  }
+
+  const issue9001Fix = {
+    path: 'public/app.js',
+    old_str: "if (event.key === 'Enter' && event.shiftKey && !event.isComposing) {",
+    new_str: "if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {",
+  };
+
+  it('tools: looks, edits, runs the user tool, finishes: the task passes and earns its price', async () => {
+    const server = await serve([
+      { toolCalls: [{ name: 'bash', arguments: { command: "grep -n 'shiftKey' public/app.js" } }], usage: { promptTokens: 1200, completionTokens: 40, cachedTokens: 200 } },
+      { toolCalls: [{ name: 'edit_file', arguments: issue9001Fix }] },
+      { toolCalls: [{ name: 'user_tool', arguments: {} }] },
+      { toolCalls: [{ name: 'finish', arguments: {} }], usage: { promptTokens: 3000, completionTokens: 10, reasoningTokens: 4 } },
+    ]);
+    const { run, attempt, detail, steps } = await runAgent(server, '9001', { prices: { inputPerM: 3, cachedInputPerM: 0.3, outputPerM: 15 } });
+    expect(attempt.state, attempt.error ?? '').toBe('passed');
+    expect(attempt.earned).toBe(attempt.price);
+    expect(attempt.stopReason).toBe('finished');
+
+    // The proxy's totals are what the server sent, call for call.
+    const sent = server.requests.filter((r) => r.usageSent).map((r) => r.usageSent!);
+    expect(sent).toHaveLength(4);
+    const sum = (k: 'promptTokens' | 'completionTokens' | 'cachedTokens' | 'reasoningTokens'): number => sent.reduce((a, u) => a + u[k], 0);
+    expect(attempt.usage).toMatchObject({ requests: 4, inputTokens: sum('promptTokens'), outputTokens: sum('completionTokens'), cachedTokens: sum('cachedTokens'), reasoningTokens: sum('reasoningTokens'), estimated: false });
+    const cost = ((sum('promptTokens') - sum('cachedTokens')) * 3 + sum('cachedTokens') * 0.3 + sum('completionTokens') * 15) / 1e6;
+    expect(attempt.usage!.costUsd).toBeCloseTo(cost, 9);
+    expect(run.usage).toMatchObject({ requests: 4, costUsd: attempt.usage!.costUsd });
+
+    // The transcript: each call and its observation, the user tool's run among them.
+    expect(steps.filter((s) => s.kind === 'model').map((s) => s.toolCall?.name)).toEqual(['bash', 'edit_file', 'user_tool', 'finish']);
+    expect(steps.find((s) => s.kind === 'tool' && s.observation?.includes('shiftKey'))).toBeDefined();
+    expect(steps.find((s) => s.kind === 'user_tool')?.observation).toContain('User tool output is in /app/sample/user_tool');
+    const names = detail.artifacts.map((a) => a.name);
+    expect(names).toEqual(expect.arrayContaining(['trajectory.json', 'model-exchanges.jsonl.gz', 'user-tool-1-video.mp4']));
+    expect(names.some((n) => /^user-tool-1-trace-\d+\.zip$/.test(n))).toBe(true);
+    const atif = JSON.parse(readFileSync(wb.artifacts.pathOf(detail.artifacts.find((a) => a.name === 'trajectory.json')!.sha256), 'utf8')) as {
+      schema_version: string;
+      steps: { tool_calls?: { function_name: string }[] }[];
+      final_metrics: { total_prompt_tokens: number };
+    };
+    expect(atif.schema_version).toBe('ATIF-v1.4');
+    expect(atif.steps.flatMap((s) => s.tool_calls ?? []).map((c) => c.function_name)).toEqual(['bash', 'edit_file', 'user_tool', 'finish']);
+    expect(atif.final_metrics.total_prompt_tokens).toBe(sum('promptTokens'));
+    // The agent got the run's own key; only the proxy sent the real one upstream.
+    expect(server.requests.every((r) => r.headers.authorization === `Bearer ${KEY}`)).toBe(true);
+    expect(everythingStored(dir)).not.toContain(KEY);
+  }, 5 * MINUTE);
+
+  it('official: the first python block of each reply runs in the container; DONE ends; the fix passes', async () => {
+    const code = ["p = 'public/app.js'", 's = open(p).read()', `s = s.replace("String(cents % 100);", "String(cents % 100).padStart(2, '0');")`, "open(p, 'w').write(s)", "print('patched')"].join('\n');
+    const server = await serve([{ text: `I will fix formatMoney.\n\n\`\`\`python\n${code}\n\`\`\`\n\n\`\`\`python\nprint('never runs')\n\`\`\`` }, { text: 'DONE' }]);
+    const { attempt, steps } = await runAgent(server, '9002', { protocol: 'official' });
+    expect(attempt.state, attempt.error ?? '').toBe('passed');
+    expect(attempt.stopReason).toBe('finished');
+    const observation = steps.find((s) => s.kind === 'tool')?.observation ?? '';
+    expect(observation).toContain('patched');
+    expect(observation).not.toContain('never runs');
+    // The official loop's own words reached the model: the output, then the turns left.
+    const second = server.requests[1]?.body as { messages: { role: string; content: string }[] };
+    expect(second.messages.at(-1)?.content).toMatch(/patched\n\nTurns left: 39$|patched\nTurns left: 39$/);
+  }, 5 * MINUTE);
+
+  it('a manager task: the decision is graded against the hired proposal', async () => {
+    const task = wb.datasets.getTask('sample/9101-manager-0');
+    const server = await serve([
+      { toolCalls: [{ name: 'submit_decision', arguments: { selected_proposal_id: task.correctProposalId } }] },
+      { toolCalls: [{ name: 'finish', arguments: {} }] },
+    ]);
+    const { attempt, detail } = await runAgent(server, '9101-manager-0');
+    expect(attempt.state).toBe('passed');
+    expect(detail.grader).toMatchObject({ variant: 'swe_manager', submitted: task.correctProposalId, correct: task.correctProposalId });
+  }, 3 * MINUTE);
+
+  it('a model that does nothing fails, after a 429 it was retried past, and a malformed call it was told about', async () => {
+    const server = await serve([
+      { error: { status: 429, body: { error: { message: 'slow down' } } } },
+      { toolCalls: [{ name: 'bash', arguments: '{"command": "ls' }] },
+      { toolCalls: [{ name: 'finish', arguments: {} }] },
+    ]);
+    const { attempt, steps, detail } = await runAgent(server, '9102-manager-0');
+    expect(attempt.state).toBe('failed');
+    expect(attempt.stopReason).toBe('finished');
+    expect(detail.grader?.notes).toMatch(/no manager_decisions\.json/);
+    expect(server.requests.filter((r) => r.path.endsWith('/chat/completions'))).toHaveLength(3);
+    expect(attempt.usage?.requests).toBe(3);
+    const malformed = steps.find((s) => s.kind === 'tool' && s.toolCall?.name === 'bash');
+    expect(malformed?.observation ?? '').toMatch(/JSON|arguments/i);
+  }, 3 * MINUTE);
+
+  it('a server that rejects tools: the attempt switches to the official protocol and says so', async () => {
+    const server = await serve([{ text: 'DONE' }], { rejectTools: true });
+    const { attempt, steps } = await runAgent(server, '9103-manager-0', { protocol: 'tools' });
+    expect(attempt.stopReason).toBe('finished');
+    expect(steps.some((s) => s.kind === 'note' && /official/.test(s.note ?? s.message ?? ''))).toBe(true);
+    const last = server.requests.at(-1)?.body as { tools?: unknown };
+    expect(last.tools).toBeUndefined();
+  }, 3 * MINUTE);
+
+  it('a budget hit mid-attempt stops the attempt with reason budget and no further upstream call', async () => {
+    const server = await serve([
+      { toolCalls: [{ name: 'bash', arguments: { command: 'ls' } }], usage: { promptTokens: 900_000, completionTokens: 1000 } },
+      { toolCalls: [{ name: 'finish', arguments: {} }] },
+    ]);
+    const { attempt } = await runAgent(server, '9104-manager-0', { prices: { inputPerM: 1, cachedInputPerM: 1, outputPerM: 1 }, attemptBudgetUsd: 0.5 });
+    expect(attempt.stopReason).toBe('budget');
+    expect(server.requests.filter((r) => r.path.endsWith('/chat/completions'))).toHaveLength(1);
+    expect(attempt.usage?.costUsd).toBeCloseTo(0.901, 6);
+    expect(attempt.state).toBe('failed'); // graded as it stands: no decision was written
+  }, 3 * MINUTE);
+
+  it('`lancer run --agent builtin --base-url … --model …` solves a task for its price; `lancer results --json` shows usage and transcript', async () => {
+    const server = await serve([
+      { toolCalls: [{ name: 'edit_file', arguments: issue9001Fix }] },
+      { toolCalls: [{ name: 'finish', arguments: {} }] },
+    ]);
+    const cliDir = makeTempDir('lancer-agent-cli-');
+    // Asynchronous: the scripted server lives in this process and must answer while lancer runs.
+    const lancer = (...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
+      new Promise((resolve, reject) => {
+        execFile(
+          process.execPath,
+          [path.join(repoRoot, 'bin', 'lancer.js'), ...args, '--data-dir', cliDir.dir],
+          { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, [KEY_ENV]: KEY }, timeout: 5 * MINUTE, maxBuffer: 64 * 1024 * 1024 },
+          (error, stdout, stderr) => {
+            if (error && typeof error.code !== 'number') reject(error);
+            else resolve({ status: error ? (error.code as number) : 0, stdout, stderr });
+          },
+        );
+      });
+    try {
+      expect((await lancer('import', sampleCsv, '--issues', sampleIssues, '--name', 'sample')).status).toBe(0);
+      const run = await lancer('run', '--dataset', 'sample', '--tasks', '9001', '--agent', 'builtin', '--base-url', server.url, '--model', 'scripted-model', '--api-key-env', KEY_ENV, '--protocol', 'tools', '--json');
+      expect(run.status, run.stderr).toBe(0);
+      const summary = JSON.parse(run.stdout) as { runId: string; passed: number; earned: number };
+      expect(summary).toMatchObject({ passed: 1, earned: 250 });
+      const results = await lancer('results', summary.runId, '--json');
+      const parsed = JSON.parse(results.stdout) as {
+        run: { usage: { requests: number } };
+        attempts: { usage: { requests: number; inputTokens: number; estimated: boolean }; stopReason: string; steps: { kind: string; toolCall: { name: string } | null }[] }[];
+      };
+      expect(parsed.run.usage.requests).toBe(2);
+      expect(parsed.attempts[0]).toMatchObject({ stopReason: 'finished', usage: { requests: 2, estimated: false } });
+      const steps = parsed.attempts[0]!.steps;
+      expect(steps.filter((s) => s.kind === 'model').map((s) => s.toolCall?.name)).toEqual(['edit_file', 'finish']);
+      expect(steps.some((s) => s.kind === 'tool')).toBe(true);
+      for (const text of [run.stdout, run.stderr, results.stdout, everythingStored(cliDir.dir)]) expect(text).not.toContain(KEY);
+    } finally {
+      cliDir.cleanup();
+    }
+  }, 5 * MINUTE);
+});
