@@ -3,6 +3,7 @@
  * retries of system errors in fresh containers, pause / resume / cancel, and recovery after a
  * crash (orphaned containers reaped, interrupted attempts queued again, finished ones kept).
  */
+import { isProcessAlive } from '../processes';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { runStartSchema, type AttemptSummary, type Phase, type RunEvent, type RunManifest, type RunStartInput, type SolverSpec } from '../../../shared/runs';
@@ -75,14 +76,6 @@ interface ActiveRun {
   waitingForDaemon?: boolean;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -602,9 +595,9 @@ export class RunEngine {
    * a dead process, for the caller to resume.
    */
   async recover(): Promise<{ requeued: number; reaped: { containers: number; networks: number }; orphanedRuns: string[] }> {
-    const requeued = this.deps.runs.requeueOrphans(isAlive);
+    const requeued = this.deps.runs.requeueOrphans(isProcessAlive);
     const reaped = await this.reapContainers();
-    return { requeued: requeued.length, reaped, orphanedRuns: this.deps.runs.orphanedRuns(isAlive) };
+    return { requeued: requeued.length, reaped, orphanedRuns: this.deps.runs.orphanedRuns(isProcessAlive) };
   }
 
   /**
@@ -613,7 +606,7 @@ export class RunEngine {
    * lets the next reap take them.
    */
   reapContainers(): Promise<{ containers: number; networks: number }> {
-    const live = this.deps.runs.liveAttemptIds(isAlive);
+    const live = this.deps.runs.liveAttemptIds(isProcessAlive);
     const isKept = (attemptId: string): boolean => {
       try {
         return ['failed', 'timeout', 'error'].includes(this.deps.runs.attempt(attemptId).state);

@@ -7,6 +7,7 @@
  * with HTTP range requests, checks each against its digest, and hands the finished image to the
  * daemon with `docker load` (see image-pull.ts). A blob is deleted once its image is loaded.
  */
+import { isProcessAlive } from '../processes';
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
@@ -139,7 +140,7 @@ export class BlobCache {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const pid = Number(readFileSync(file, 'utf8').trim());
-        if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+        if (Number.isInteger(pid) && pid > 0 && isProcessAlive(pid)) {
           throw new Error(`another pull (process ${pid}) is using ${this.dir}; wait for it or cancel it`);
         }
         rmSync(file, { force: true });
@@ -169,14 +170,6 @@ export class BlobCache {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function hexOf(digest: string): string {
   const m = /^sha256:([0-9a-f]{64})$/.exec(digest);
