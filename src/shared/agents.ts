@@ -23,6 +23,22 @@ export interface UsageSummary {
   estimated: boolean;
 }
 
+/** Nothing spent. */
+export const NO_USAGE: UsageSummary = { requests: 0, inputTokens: 0, cachedTokens: 0, outputTokens: 0, reasoningTokens: 0, costUsd: 0, estimated: false };
+
+/** Two usages added (a run's total is the sum of its tries'; an estimate makes the sum one). */
+export function sumUsage(a: UsageSummary, b: UsageSummary): UsageSummary {
+  return {
+    requests: a.requests + b.requests,
+    inputTokens: a.inputTokens + b.inputTokens,
+    cachedTokens: a.cachedTokens + b.cachedTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    reasoningTokens: a.reasoningTokens + b.reasoningTokens,
+    costUsd: a.costUsd + b.costUsd,
+    estimated: a.estimated || b.estimated,
+  };
+}
+
 /** One step of an agent's transcript, as stored in the ledger. */
 export interface AgentStepRecord {
   index: number;

@@ -1,16 +1,20 @@
 /**
- * Builds an attempt's replay from what its grading runs kept, and serves pieces of artifacts
- * (a screencast frame inside a trace zip) to the UI.
+ * Builds an attempt's replay from what its grading runs kept (and, for an agent, its transcript
+ * and its own runs of the user tool), and serves pieces of artifacts (a screencast frame inside
+ * a trace zip) to the UI.
  */
 import { readFileSync } from 'node:fs';
 import type { ArtifactInfo } from '../../../shared/runs';
-import type { AttemptReplay, RunReplay, TraceReplay } from '../../../shared/replay';
+import type { AgentStepRecord } from '../../../shared/agents';
+import type { AttemptReplay, RunReplay, TraceReplay, UserToolReplay } from '../../../shared/replay';
 import type { RunRepo } from '../store/run-repo';
 import type { ArtifactStore } from './artifact-store';
 import { failureFromLog, parseTrace } from './trace-replay';
 import { ZipFileReader } from './zip-reader';
 
 const NAME = /^(video|trace|pytest)-run(\d+)(?:-(\d+))?\.(mp4|zip|log|start)$/;
+/** The user tool's artifacts (engine/user-tool.ts): `user-tool-<n>-video.mp4`, `-video.start`, `-trace-<k>.zip`, `-test.log`. */
+const USER_TOOL_NAME = /^user-tool-(\d+)-(?:(video)\.(mp4|start)|(trace)-\d+\.zip|(test)\.log)$/;
 
 export class ReplayService {
   /** Parsed traces by hash; a trace never changes, so this never goes stale. */
@@ -63,12 +67,59 @@ export class ReplayService {
       const failedAction = r.traces.flatMap((t) => t.actions).find((a) => a.error);
       r.failure = r.exitCode === 0 ? null : (failedAction?.error ?? (r.log ? failureFromLog(r.log) : null));
     }
+    const steps = this.runs.steps(attemptId);
     return {
       attemptId,
       questionId: detail.questionId,
       state: detail.state,
       runs: [...byRun.values()].sort((a, b) => a.run - b.run),
+      userToolRuns: this.userToolRuns(detail.artifacts, steps),
+      steps,
     };
+  }
+
+  /**
+   * The agent's runs of the user tool. The engine numbers them in the order the agent asked, one
+   * per `user_tool` step that reached the container, so run n belongs to the n-th such step. A
+   * run whose tests could not even be unzipped kept nothing and has no entry here.
+   */
+  private userToolRuns(artifacts: readonly ArtifactInfo[], steps: readonly AgentStepRecord[]): UserToolReplay[] {
+    const byRun = new Map<number, UserToolReplay>();
+    const get = (run: number): UserToolReplay => {
+      let r = byRun.get(run);
+      if (!r) {
+        r = { run, video: null, traces: [], log: null, stepIndex: null, startedWallMs: null, durationMs: null };
+        byRun.set(run, r);
+      }
+      return r;
+    };
+    const starts = new Map<number, number>();
+    for (const a of artifacts) {
+      const m = USER_TOOL_NAME.exec(a.name);
+      if (!m) continue;
+      const run = Number(m[1]);
+      const read = (): string => readFileSync(this.artifacts.pathOf(a.sha256), 'utf8');
+      if (m[2] === 'video' && m[3] === 'mp4') get(run).video = { sha256: a.sha256, bytes: a.bytes, startWallMs: null };
+      else if (m[2] === 'video' && m[3] === 'start') starts.set(run, Number(read()));
+      else if (m[4] === 'trace') get(run).traces.push(this.trace(a));
+      else if (m[5] === 'test') get(run).log = read();
+    }
+    for (const [run, start] of starts) {
+      const video = byRun.get(run)?.video;
+      if (video && Number.isFinite(start)) video.startWallMs = start;
+    }
+    const toolSteps = steps.filter((s) => s.kind === 'user_tool');
+    for (const r of byRun.values()) {
+      r.traces.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+      const step = toolSteps[r.run - 1];
+      const at = step ? Date.parse(step.at) : Number.NaN;
+      if (step && Number.isFinite(at)) {
+        r.stepIndex = step.index;
+        r.startedWallMs = at;
+        r.durationMs = step.durationMs;
+      }
+    }
+    return [...byRun.values()].sort((a, b) => a.run - b.run);
   }
 
   private readonly zips = new Map<string, ZipFileReader>();

@@ -20,7 +20,7 @@ import type {
   Tally,
 } from '../../../shared/runs';
 import { AppError } from '../../../shared/result';
-import type { AgentStepRecord, StopReason, UsageSummary } from '../../../shared/agents';
+import { NO_USAGE, sumUsage, type AgentStepRecord, type StopReason, type UsageSummary } from '../../../shared/agents';
 import type { Db } from './database';
 
 interface AttemptRow {
@@ -65,21 +65,6 @@ interface StepRow {
   fallback: number;
   note: string | null;
 }
-
-/** Adds two usage summaries (a run's total is the sum of its attempts', every try included). */
-export function addUsage(a: UsageSummary, b: UsageSummary): UsageSummary {
-  return {
-    requests: a.requests + b.requests,
-    inputTokens: a.inputTokens + b.inputTokens,
-    cachedTokens: a.cachedTokens + b.cachedTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    reasoningTokens: a.reasoningTokens + b.reasoningTokens,
-    costUsd: a.costUsd + b.costUsd,
-    estimated: a.estimated || b.estimated,
-  };
-}
-
-export const NO_USAGE: UsageSummary = { requests: 0, inputTokens: 0, cachedTokens: 0, outputTokens: 0, reasoningTokens: 0, costUsd: 0, estimated: false };
 
 interface RunRow {
   id: string;
@@ -421,7 +406,7 @@ export class RunRepo {
   runUsage(runId: string): UsageSummary | null {
     const rows = this.db.prepare('SELECT usage_json FROM attempts WHERE run_id = ? AND usage_json IS NOT NULL').all(runId) as { usage_json: string }[];
     if (rows.length === 0) return null;
-    return rows.reduce((sum, r) => addUsage(sum, JSON.parse(r.usage_json) as UsageSummary), NO_USAGE);
+    return rows.reduce((sum, r) => sumUsage(sum, JSON.parse(r.usage_json) as UsageSummary), NO_USAGE);
   }
 
   /**
@@ -431,7 +416,7 @@ export class RunRepo {
   setAgentResult(attemptId: string, usage: UsageSummary, stopReason: StopReason | null): void {
     this.db.transaction(() => {
       const row = this.db.prepare('SELECT usage_json FROM attempts WHERE id = ?').get(attemptId) as { usage_json: string | null } | undefined;
-      const total = row?.usage_json ? addUsage(JSON.parse(row.usage_json) as UsageSummary, usage) : usage;
+      const total = row?.usage_json ? sumUsage(JSON.parse(row.usage_json) as UsageSummary, usage) : usage;
       this.db.prepare('UPDATE attempts SET usage_json = ?, stop_reason = ? WHERE id = ?').run(JSON.stringify(total), stopReason, attemptId);
     })();
   }

@@ -1,10 +1,20 @@
 /**
  * Replay of one attempt (`#/replay/<attemptId>`): pick a grading run and a trace, watch the
  * recorded screen with the trace's actions on a timeline under it, and read why the test failed.
+ *
+ * An agent's attempt adds one timeline of the whole attempt (the agent's steps, its runs of the
+ * user tool, the grading runs), the user-tool runs' recordings beside the grading runs', and the
+ * transcript. A step goes to its moment in the recording that covers it, or else to its place
+ * in the transcript.
  */
-import { memo, useCallback, useEffect, useState, type ReactElement } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
+import type { AgentStepRecord } from '../../../../shared/agents';
 import type { AttemptReplay, RunReplay, TraceReplay } from '../../../../shared/replay';
 import { artifactUrl, invoke } from '../../api';
+import { TranscriptView, type ScrollRequest } from '../agent/transcript-view';
+import { useTranscript } from '../agent/use-transcript';
+import { buildAgentTimeline, defaultSource, jumpFor, sameSource, sourceId, userToolAsRun, type SourceKey } from './agent-timeline';
+import { AgentTimelineView } from './agent-timeline-view';
 import { compareHref } from './links';
 import {
   ActionList,
@@ -55,61 +65,130 @@ export function ReplayPage({ attemptId }: { attemptId: string }): ReactElement {
   );
 }
 
+/** A request to move the player of one recording to a moment; a new object each time. */
+interface SeekRequest {
+  source: SourceKey;
+  seconds: number;
+}
+
+const FINAL_STATES = ['passed', 'failed', 'timeout', 'error', 'cancelled'];
+
 function ReplayBody({ replay, context }: { replay: AttemptReplay; context: AttemptContext | undefined }): ReactElement {
-  const [runNumber, setRunNumber] = useState(() => defaultRunNumber(replay));
+  const agent = replay.steps.length > 0 || replay.userToolRuns.length > 0 || context?.run?.solver.kind === 'builtin';
+  const [source, setSource] = useState<SourceKey | null>(() => defaultSource(replay, defaultRunNumber(replay)));
   const [traceIndex, setTraceIndex] = useState(0);
-  const run = replay.runs.find((r) => r.run === runNumber);
+  const [seek, setSeek] = useState<SeekRequest | null>(null);
+  const [selectedStep, setSelectedStep] = useState<number | null>(null);
+  const [scrollRequest, setScrollRequest] = useState<ScrollRequest | null>(null);
+  const playerRef = useRef<HTMLDivElement>(null);
+  const transcriptRef = useRef<HTMLElement>(null);
+  // The replay's copy of the transcript shows at once; a running attempt's keeps growing.
+  const transcript = useTranscript(replay.attemptId, !FINAL_STATES.includes(replay.state), replay.steps);
+  const timeline = useMemo(() => buildAgentTimeline(replay, transcript.steps), [replay, transcript.steps]);
+
+  const userTool = source?.kind === 'user-tool' ? replay.userToolRuns.find((u) => u.run === source.run) : undefined;
+  const run = source?.kind === 'grading' ? replay.runs.find((r) => r.run === source.run) : userTool ? userToolAsRun(userTool) : undefined;
   const trace = run?.traces[traceIndex] ?? run?.traces[0];
 
-  if (!run) {
-    return (
-      <div className="lr-panel">
-        <p>This attempt kept no grading runs to replay{context?.attempt.error ? `: ${context.attempt.error}` : ' (it ended before grading, or is still running).'}</p>
-      </div>
-    );
-  }
+  const choose = useCallback((key: SourceKey) => {
+    setSource(key);
+    setTraceIndex(0);
+    setSeek(null);
+  }, []);
+
+  const goToStep = useCallback(
+    (step: AgentStepRecord) => {
+      setSelectedStep(step.index);
+      setScrollRequest({ index: step.index });
+      const jump = jumpFor(timeline, step);
+      if (jump) {
+        if (!sameSource(jump.source, source)) {
+          setSource(jump.source);
+          setTraceIndex(0);
+        }
+        setSeek({ source: jump.source, seconds: jump.seconds });
+        playerRef.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+      } else {
+        transcriptRef.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+      }
+    },
+    [timeline, source],
+  );
+
+  const withUserTool = replay.userToolRuns.length > 0;
+  const sources: { key: SourceKey; label: string; tone: string }[] = [
+    ...replay.runs.map((r) => ({ key: { kind: 'grading', run: r.run } as SourceKey, label: withUserTool ? `Grading ${r.run}` : String(r.run), tone: runTone(r) })),
+    ...replay.userToolRuns.map((u) => ({ key: { kind: 'user-tool', run: u.run } as SourceKey, label: `User tool ${u.run}`, tone: 'unknown' })),
+  ];
+
   return (
     <>
-      <div className="lr-toolbar">
-        {replay.runs.length > 1 && (
-          <div className="lr-inline">
-            Grading run
-            <div className="lr-segmented" role="radiogroup" aria-label="Grading run">
-              {replay.runs.map((r) => (
-                <button
-                  key={r.run}
-                  type="button"
-                  role="radio"
-                  aria-checked={r.run === run.run}
-                  onClick={() => {
-                    setRunNumber(r.run);
-                    setTraceIndex(0);
-                  }}
-                >
-                  <span className={`lr-dot ${runTone(r)}`} aria-hidden="true" />
-                  {r.run}
-                </button>
-              ))}
-            </div>
+      {agent && <AgentTimelineView timeline={timeline} selectedStep={selectedStep} source={source} onStep={goToStep} onSource={choose} />}
+      {run && source ? (
+        <div ref={playerRef}>
+          <div className="lr-toolbar">
+            {sources.length > 1 && (
+              <div className="lr-inline">
+                {withUserTool ? 'Recording' : 'Grading run'}
+                <div className="lr-segmented" role="radiogroup" aria-label={withUserTool ? 'Recording' : 'Grading run'}>
+                  {sources.map((s) => (
+                    <button key={sourceId(s.key)} type="button" role="radio" aria-checked={sameSource(s.key, source)} onClick={() => choose(s.key)}>
+                      <span className={`lr-dot ${s.tone}`} aria-hidden="true" />
+                      {s.label}
+                    </button>
+                  ))}
+                </div>
+              </div>
+            )}
+            {sources.length === 1 && <span className="muted">{source.kind === 'grading' ? `Grading run ${run.run}` : `User-tool run ${run.run}`}</span>}
+            {run.traces.length > 1 && (
+              <label className="lr-inline">
+                Trace
+                <select value={traceIndex} onChange={(e) => setTraceIndex(Number(e.currentTarget.value))}>
+                  {run.traces.map((t, i) => (
+                    <option key={t.sha256 + i} value={i}>
+                      {traceLabel(t, i)}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
+            {trace && <TraceViewerButton sha256={trace.sha256} />}
+            <ComparePicker attemptId={replay.attemptId} questionId={replay.questionId} />
           </div>
-        )}
-        {replay.runs.length === 1 && <span className="muted">Grading run {run.run}</span>}
-        {run.traces.length > 1 && (
-          <label className="lr-inline">
-            Trace
-            <select value={traceIndex} onChange={(e) => setTraceIndex(Number(e.currentTarget.value))}>
-              {run.traces.map((t, i) => (
-                <option key={t.sha256 + i} value={i}>
-                  {traceLabel(t, i)}
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
-        {trace && <TraceViewerButton sha256={trace.sha256} />}
-        <ComparePicker attemptId={replay.attemptId} questionId={replay.questionId} />
-      </div>
-      <RunReplayView key={`${run.run}/${traceIndex}`} run={run} trace={trace} />
+          <RunReplayView
+            key={`${sourceId(source)}/${traceIndex}`}
+            run={run}
+            trace={trace}
+            kind={source.kind}
+            seek={seek && sameSource(seek.source, source) ? seek : null}
+          />
+        </div>
+      ) : (
+        <div className="lr-panel">
+          <p>
+            This attempt kept no {agent ? 'recordings' : 'grading runs'} to replay
+            {context?.attempt.error ? `: ${context.attempt.error}` : ' (it ended before grading, or is still running).'}
+          </p>
+        </div>
+      )}
+      {agent && (
+        <section className="lr-panel rp-transcript" ref={transcriptRef} aria-label="Agent transcript">
+          <h2>
+            Transcript <span className="muted">{transcript.steps.length}</span>
+          </h2>
+          <TranscriptView
+            steps={transcript.steps}
+            live={!FINAL_STATES.includes(replay.state)}
+            loading={transcript.loading}
+            error={transcript.error}
+            originMs={timeline.steps.length > 0 ? timeline.startMs : null}
+            selectedIndex={selectedStep}
+            onSelect={goToStep}
+            scrollRequest={scrollRequest}
+          />
+        </section>
+      )}
     </>
   );
 }
@@ -208,7 +287,24 @@ export function FailureBanner({ run }: { run: RunReplay }): ReactElement {
   );
 }
 
-function RunReplayView({ run, trace }: { run: RunReplay; trace: TraceReplay | undefined }): ReactElement {
+/** The agent's own run of the test: what it was shown, and that no verdict was. */
+function UserToolBanner({ run }: { run: RunReplay }): ReactElement {
+  return (
+    <div className="lr-unknown" data-testid="replay-user-tool">
+      <strong>User-tool run {run.run}</strong>{' '}
+      <span className="muted">the agent ran the task&apos;s test on its work in progress; it saw the traces, not the verdict</span>
+    </div>
+  );
+}
+
+function RunReplayView(props: {
+  run: RunReplay;
+  trace: TraceReplay | undefined;
+  kind?: SourceKey['kind'];
+  /** Move the player here once the recording's length is known. */
+  seek?: SeekRequest | null;
+}): ReactElement {
+  const { run, trace, kind = 'grading', seek: seekRequest = null } = props;
   const timed = useTimedTrace(run, trace);
   const { actions, frames, starts, origin } = timed;
   const [videoDuration, setVideoDuration] = useState<number | null>(null);
@@ -216,6 +312,14 @@ function RunReplayView({ run, trace }: { run: RunReplay; trace: TraceReplay | un
   const [clock, state] = usePlaybackClock();
   const [selected, setSelected] = useState<number | null>(null);
   useEffect(() => clock.setDuration(end), [clock, end]);
+  // A step's moment: applied once the clock is as long as the recording, so it is not cut short.
+  const seeked = useRef<SeekRequest | null>(null);
+  const ready = run.video === null || videoDuration !== null;
+  useEffect(() => {
+    if (!seekRequest || seeked.current === seekRequest || !ready) return;
+    seeked.current = seekRequest;
+    clock.seek(seekRequest.seconds);
+  }, [clock, seekRequest, ready, end]);
 
   const currentPos = currentActionPosition(actions, state.time);
   const framePos = currentFramePosition(frames, state.time);
@@ -243,11 +347,17 @@ function RunReplayView({ run, trace }: { run: RunReplay; trace: TraceReplay | un
 
   return (
     <>
-      <FailureBanner run={run} />
+      {kind === 'user-tool' ? <UserToolBanner run={run} /> : <FailureBanner run={run} />}
       <div className="rp-main">
         <div className="rp-stage">
           {run.video ? (
-            <ClockVideo clock={clock} src={artifactUrl(run.video.sha256)} label={`Screen recording of grading run ${run.run}`} onDuration={setVideoDuration} testId="replay-video" />
+            <ClockVideo
+              clock={clock}
+              src={artifactUrl(run.video.sha256)}
+              label={`Screen recording of ${kind === 'grading' ? 'grading' : 'user-tool'} run ${run.run}`}
+              onDuration={setVideoDuration}
+              testId="replay-video"
+            />
           ) : trace ? (
             <FrameScreen trace={trace} frames={frames} position={framePos} />
           ) : (
@@ -271,7 +381,8 @@ function RunReplayView({ run, trace }: { run: RunReplay; trace: TraceReplay | un
       {trace && origin !== null && <TraceEntries trace={trace} origin={origin} onSeek={seek} />}
       <details className="rp-log">
         <summary>
-          Test log <span className="muted">({run.exitCode === null ? 'no exit code' : `exit code ${run.exitCode}`})</span>
+          Test log{' '}
+          {kind === 'grading' && <span className="muted">({run.exitCode === null ? 'no exit code' : `exit code ${run.exitCode}`})</span>}
         </summary>
         {run.log ? <pre>{run.log}</pre> : <p className="muted">No test log was kept for this run.</p>}
       </details>

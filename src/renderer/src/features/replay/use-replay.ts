@@ -96,7 +96,7 @@ export function useSiblingAttempts(questionId: string, excludeId: string): Sibli
   return siblings;
 }
 
-/** "gold", "null", or the predictions file's name. */
+/** "gold", "null", the predictions file's name, or "agent <model>". */
 export function solverName(run: RunSummary | undefined): string {
   if (!run) return '—';
   const solver = run.solver;
@@ -106,6 +106,8 @@ export function solverName(run: RunSummary | undefined): string {
       return solver.kind;
     case 'predictions':
       return solver.file.split(/[\\/]/).pop() ?? solver.file;
+    case 'builtin':
+      return `agent ${solver.endpoint.model}`;
     default:
       return assertNever(solver, 'solver');
   }

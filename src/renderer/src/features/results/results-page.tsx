@@ -1,9 +1,11 @@
 /**
  * The Results section: finished runs side by side, with earned dollars per run as a chart and
- * passed / failed / timeout / error kept apart.
+ * passed / failed / timeout / error kept apart; agent runs add tokens, dollars spent, and
+ * dollars spent per dollar earned.
  */
 import { useEffect, useMemo, useState, type ReactElement } from 'react';
 import type { RunSummary } from '../../../../shared/runs';
+import { formatTokens, formatTokensExact, formatUsd, spentPerEarned, totalTokens } from '../agent/usage-format';
 import { EarningsChart, OutcomeBar } from '../runs/charts';
 import { formatCount, formatDateTime, formatDollars, formatPercent, shortRunId, solverLabel, solverShort } from '../runs/format';
 import { runsHash } from '../runs/route';
@@ -38,6 +40,8 @@ export function ResultsPage(): ReactElement {
     [runs, withCancelled],
   );
   const sum = totals(shown);
+  // The agent's columns only when some shown run had an agent.
+  const withUsage = shown.some((r) => r.usage);
 
   return (
     <section className="page ops results-page">
@@ -85,6 +89,15 @@ export function ResultsPage(): ReactElement {
                   <th className="num c-error">Error</th>
                   <th className="num">Pass rate</th>
                   <th className="num">Earned</th>
+                  {withUsage && (
+                    <>
+                      <th className="num">Tokens</th>
+                      <th className="num">Spent</th>
+                      <th className="num" title="Dollars the model calls cost per dollar the run earned">
+                        Spent per $ earned
+                      </th>
+                    </>
+                  )}
                   <th className="chart-col">Outcomes</th>
                 </tr>
               </thead>
@@ -113,6 +126,7 @@ export function ResultsPage(): ReactElement {
                       <td className="num" data-testid="earned">
                         {formatDollars(t.earned)} <span className="muted">/ {formatDollars(t.available)}</span>
                       </td>
+                      {withUsage && <UsageCells run={run} />}
                       <td className="chart-col">
                         <OutcomeBar tally={t} height={10} legend={false} />
                       </td>
@@ -125,5 +139,33 @@ export function ResultsPage(): ReactElement {
         </>
       )}
     </section>
+  );
+}
+
+/** Tokens, dollars spent and dollars spent per dollar earned of one run; dashes for a run without an agent. */
+function UsageCells({ run }: { run: RunSummary }): ReactElement {
+  const usage = run.usage;
+  if (!usage) {
+    return (
+      <>
+        <td className="num muted">—</td>
+        <td className="num muted">—</td>
+        <td className="num muted">—</td>
+      </>
+    );
+  }
+  const ratio = spentPerEarned(usage.costUsd, run.tally.earned);
+  return (
+    <>
+      <td className="num" data-testid="tokens" title={`${formatTokensExact(totalTokens(usage))} tokens`}>
+        {formatTokens(totalTokens(usage))}
+      </td>
+      <td className="num" data-testid="spent">
+        {formatUsd(usage.costUsd)}
+      </td>
+      <td className="num" data-testid="spent-per-earned">
+        {ratio === null ? <span className="muted">nothing earned</span> : formatUsd(ratio)}
+      </td>
+    </>
   );
 }

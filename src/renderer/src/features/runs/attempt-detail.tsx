@@ -1,10 +1,12 @@
 /**
  * One try of one task: its phases, error, what the grader saw, the patch, artifacts, and the
- * log streaming live while it runs.
+ * log streaming live while it runs; for an agent's attempt also what it spent, why it stopped
+ * and its transcript (streaming beside the live screen while it works).
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactElement } from 'react';
 import type { AttemptDetail, AttemptSummary, GraderLog } from '../../../../shared/runs';
 import { artifactUrl, invoke } from '../../api';
+import { AgentAttemptPanel, StopReasonBadge } from '../agent/agent-attempt';
 import { replayHref } from '../replay/links';
 import { elapsedMs, errorText, formatBytes, formatDollars, formatDuration, formatTime, isActiveState } from './format';
 import { LiveLog } from './live-log';
@@ -198,7 +200,8 @@ function useAttemptDetail(summary: AttemptSummary): { detail: AttemptDetail | un
   return { detail: same ? fetched.detail : undefined, error: same ? (fetched.error ?? null) : null };
 }
 
-export function AttemptDetailView({ runId, summary }: { runId: string; summary: AttemptSummary }): ReactElement {
+/** `agent`: the run's solver is the built-in model agent (its transcript and spending are shown). */
+export function AttemptDetailView({ runId, summary, agent = false }: { runId: string; summary: AttemptSummary; agent?: boolean }): ReactElement {
   const { detail, error } = useAttemptDetail(summary);
   const active = isActiveState(summary.state);
   const now = useNow(active);
@@ -218,6 +221,7 @@ export function AttemptDetailView({ runId, summary }: { runId: string; summary: 
             <span>
               {formatDollars(summary.earned)} <span className="muted">of {formatDollars(summary.price)}</span>
             </span>
+            {summary.stopReason && <StopReasonBadge reason={summary.stopReason} />}
           </div>
         </div>
         <a className="close-link" href={runsHash(runId)} aria-label="Close attempt">
@@ -244,6 +248,13 @@ export function AttemptDetailView({ runId, summary }: { runId: string; summary: 
             {formatTime(summary.queuedAt)} · {formatTime(summary.startedAt)} · {formatTime(summary.finishedAt)}
           </dd>
         </dl>
+
+        {agent && (
+          <>
+            <h3>Agent</h3>
+            <AgentAttemptPanel summary={summary} />
+          </>
+        )}
 
         <h3>Phases</h3>
         {!detail ? (
@@ -292,7 +303,7 @@ export function AttemptDetailView({ runId, summary }: { runId: string; summary: 
         {detail && detail.artifacts.some((a) => a.kind === 'video' || a.kind === 'trace') && (
           <p>
             <a className="button-link" href={replayHref(summary.id)} data-testid="open-replay">
-              Replay the grading runs
+              {agent ? "Replay the agent's work and the grading runs" : 'Replay the grading runs'}
             </a>
           </p>
         )}

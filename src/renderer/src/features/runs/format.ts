@@ -6,6 +6,7 @@
  */
 import type { AttemptState, RunStatus, SolverSpec, Tally } from '../../../../shared/runs';
 import { assertNever } from '../../../../shared/result';
+import { agentSolverLabel, agentSolverShort } from '../agent/usage-format';
 export { formatBytes, formatCount, formatDollars, plural } from '../../format';
 
 export const outcomeKeys = ['passed', 'failed', 'timeout', 'error', 'cancelled', 'pending'] as const satisfies readonly (keyof Tally)[];
@@ -71,6 +72,8 @@ export function solverLabel(solver: SolverSpec): string {
       return 'Null (no change)';
     case 'predictions':
       return `Predictions: ${baseName(solver.file)}`;
+    case 'builtin':
+      return agentSolverLabel(solver);
     default:
       return assertNever(solver, 'solver');
   }
@@ -85,6 +88,8 @@ export function solverShort(solver: SolverSpec): string {
       return 'null';
     case 'predictions':
       return baseName(solver.file);
+    case 'builtin':
+      return agentSolverShort(solver);
     default:
       return assertNever(solver, 'solver');
   }

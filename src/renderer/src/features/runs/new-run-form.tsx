@@ -1,20 +1,26 @@
 /**
  * "New run": a dataset, what to run (every task, a saved task set, or question ids), the
- * solver, and how many attempts at once; Start calls `runs.start` and opens the new run.
+ * solver (gold, null, a predictions file, or the built-in model agent with its endpoint,
+ * protocol, limits and budget), and how many attempts at once; Start calls `runs.start` and
+ * opens the new run.
  */
 import { useEffect, useMemo, useState, type FormEvent, type ReactElement } from 'react';
+import type { EndpointInfo } from '../../../../shared/endpoints';
 import type { RunStartInput } from '../../../../shared/runs';
 import type { DatasetSummary, TaskRow, TaskSet } from '../../../../shared/tasks';
 import { invoke } from '../../api';
+import { AgentSolverFields, agentSolverInput, emptyAgentDraft, type AgentDraft } from './agent-solver-fields';
 import { errorText, formatDollars, plural } from './format';
 
 type Scope = 'all' | 'set' | 'ids';
-type SolverKind = 'gold' | 'null' | 'predictions';
+type SolverKind = 'gold' | 'null' | 'predictions' | 'builtin';
 
 interface Choices {
   datasets: DatasetSummary[];
   taskSets: TaskSet[];
   concurrency: number;
+  /** Saved model endpoints; empty where they cannot be listed. */
+  endpoints: EndpointInfo[];
 }
 
 /** `9001, 9002 9003` → ['9001', '9002', '9003'], duplicates dropped, order kept. */
@@ -31,17 +37,23 @@ export function NewRunForm({ onStarted, onClose }: { onStarted: (runId: string) 
   const [idsText, setIdsText] = useState('');
   const [solver, setSolver] = useState<SolverKind>('gold');
   const [predictions, setPredictions] = useState('');
+  const [agent, setAgent] = useState<AgentDraft>(emptyAgentDraft);
   const [concurrency, setConcurrency] = useState('');
+  /** One image (the monolith) for every task, as the official harness's use_single_image. */
+  const [monolith, setMonolith] = useState(false);
   const [tasksOf, setTasksOf] = useState<{ datasetId: string; rows: TaskRow[] }>();
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
     let live = true;
-    Promise.all([invoke('datasets.list', {}), invoke('tasksets.list', {}), invoke('settings.get', {})])
-      .then(([datasets, taskSets, settings]) => {
+    // Endpoints are a nicety here: without them the agent is given a base URL and a model.
+    const endpoints = invoke('endpoints.list', {}).catch((): EndpointInfo[] => []);
+    Promise.all([invoke('datasets.list', {}), invoke('tasksets.list', {}), invoke('settings.get', {}), endpoints])
+      .then(([datasets, taskSets, settings, saved]) => {
         if (!live) return;
-        setChoices({ datasets, taskSets, concurrency: settings.concurrency });
+        setChoices({ datasets, taskSets, concurrency: settings.concurrency, endpoints: saved });
+        setAgent((current) => (current.endpoint === '' && current.baseUrl === '' && saved[0] ? { ...current, endpoint: saved[0].name } : current));
         setDatasetId((current) => current || (datasets[0]?.id ?? ''));
         setConcurrency((current) => current || String(settings.concurrency));
       })
@@ -96,10 +108,18 @@ export function NewRunForm({ onStarted, onClose }: { onStarted: (runId: string) 
       setError(preview.problem);
       return;
     }
-    const input: RunStartInput = {
-      datasetId,
-      solver: solver === 'predictions' ? { kind: 'predictions', file: predictions.trim() } : { kind: solver },
-    };
+    let solverInput: RunStartInput['solver'];
+    if (solver === 'builtin') {
+      const built = agentSolverInput(agent);
+      if ('problem' in built) {
+        setError(built.problem);
+        return;
+      }
+      solverInput = built.input;
+    } else {
+      solverInput = solver === 'predictions' ? { kind: 'predictions', file: predictions.trim() } : { kind: solver };
+    }
+    const input: RunStartInput = { datasetId, solver: solverInput };
     if (scope === 'set') input.taskSet = taskSet;
     if (scope === 'ids') input.taskIds = ids;
     const parallel = Number(concurrency);
@@ -110,6 +130,7 @@ export function NewRunForm({ onStarted, onClose }: { onStarted: (runId: string) 
       }
       input.concurrency = parallel;
     }
+    if (monolith) input.monolith = true;
     if (solver === 'predictions' && predictions.trim() === '') {
       setError('Give the path of a predictions file on the machine running the workbench.');
       return;
@@ -217,6 +238,10 @@ export function NewRunForm({ onStarted, onClose }: { onStarted: (runId: string) 
               onChange={(e) => setPredictions(e.target.value)}
             />
           </label>
+          <label className="radio">
+            <input type="radio" name="solver" checked={solver === 'builtin'} onChange={() => setSolver('builtin')} />
+            Model agent (built-in) <small className="muted">(a model solves each task in its container)</small>
+          </label>
           {solver === 'predictions' && (
             <small className="muted hint">
               JSONL on the machine running the workbench: one <code>{'{"question_id", "patch"}'}</code> or{' '}
@@ -236,6 +261,11 @@ export function NewRunForm({ onStarted, onClose }: { onStarted: (runId: string) 
           />
           <small className="muted">Default {choices.concurrency} (Settings)</small>
         </label>
+        <label className="field checkbox">
+          <input type="checkbox" checked={monolith} onChange={(e) => setMonolith(e.target.checked)} />
+          <span>Monolith image for every task</span>
+        </label>
+        {solver === 'builtin' && <AgentSolverFields draft={agent} endpoints={choices.endpoints} onChange={setAgent} />}
       </div>
       <div className="form-actions">
         <button type="submit" disabled={starting}>

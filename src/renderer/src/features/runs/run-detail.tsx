@@ -1,10 +1,13 @@
 /**
- * One run: its controls (pause / resume / cancel), the summary with its charts, the manifest,
- * and every try of every task in the ledger.
+ * One run: its controls (pause / resume / cancel), the summary with its charts (and, for an
+ * agent's run, tokens and dollars spent), the manifest, and every try of every task in the ledger.
  */
 import { memo, useMemo, useState, type ReactElement, type ReactNode } from 'react';
 import type { AttemptSummary, RunManifest, RunStatus, RunSummary } from '../../../../shared/runs';
+import type { BuiltinSolverSpec } from '../../../../shared/agents';
 import { invoke } from '../../api';
+import { StopReasonBadge } from '../agent/agent-attempt';
+import { formatSpentPerEarned, formatTokens, formatTokensExact, formatUsd, runUsageOf, tokenBreakdown, totalTokens } from '../agent/usage-format';
 import { EarnedBar, OutcomeBar } from './charts';
 import {
   elapsedMs,
@@ -101,7 +104,42 @@ function RunSummaryPanel({ run }: { run: RunSnapshot }): ReactElement {
           <OutcomeBar tally={t} running={running} />
         </div>
       </div>
+      {run.solver.kind === 'builtin' && <AgentSpend run={run} solver={run.solver} />}
     </section>
+  );
+}
+
+/** An agent run's tokens and dollars (every try counted: a retried try's calls were paid for too). */
+function AgentSpend({ run, solver }: { run: RunSnapshot; solver: BuiltinSolverSpec }): ReactElement {
+  const usage = runUsageOf(run);
+  const earned = run.tally.earned;
+  return (
+    <div className="agent-spend" data-testid="run-agent-spend">
+      <h3>Agent spend</h3>
+      {usage ? (
+        <dl className="facts">
+          <dt>Tokens</dt>
+          <dd>
+            <span data-testid="run-tokens" title={`${formatTokensExact(totalTokens(usage))} tokens`}>
+              {formatTokens(totalTokens(usage))}
+            </span>{' '}
+            <span className="muted">
+              · {tokenBreakdown(usage)} · {plural(usage.requests, 'model call')}
+            </span>
+            {usage.estimated && <span className="tag">estimated</span>}
+          </dd>
+          <dt>Spent</dt>
+          <dd>
+            <span data-testid="run-spent">{formatUsd(usage.costUsd)}</span>
+            {solver.budgetUsd !== null && <span className="muted"> of a {formatUsd(solver.budgetUsd)} budget</span>}
+          </dd>
+          <dt>Per $ earned</dt>
+          <dd data-testid="run-spent-per-earned">{formatSpentPerEarned(usage.costUsd, earned)}</dd>
+        </dl>
+      ) : (
+        <p className="muted">Nothing counted yet: an attempt's tokens and dollars are recorded when its agent stops.</p>
+      )}
+    </div>
   );
 }
 
@@ -110,6 +148,30 @@ function Fact({ label, children }: { label: string; children: ReactNode }): Reac
     <>
       <dt>{label}</dt>
       <dd>{children}</dd>
+    </>
+  );
+}
+
+/** The agent's settings as the manifest recorded them: where its model calls went, never the key. */
+function AgentManifestFacts({ solver }: { solver: BuiltinSolverSpec }): ReactElement {
+  const { endpoint, limits } = solver;
+  const key = endpoint.apiKey.source === 'env' ? `from $${endpoint.apiKey.name}` : endpoint.apiKey.source === 'stored' ? 'stored key' : 'none';
+  return (
+    <>
+      <Fact label="Endpoint">
+        {endpoint.name ?? <span className="muted">given inline</span>} · <span className="mono">{endpoint.baseUrl}</span> · model{' '}
+        <span className="mono">{endpoint.model}</span> · key {key}
+      </Fact>
+      <Fact label="Protocol">{solver.protocol}</Fact>
+      <Fact label="Prices ($/M)">
+        in {endpoint.prices.inputPerM} · cached {endpoint.prices.cachedInputPerM} · out {endpoint.prices.outputPerM}
+      </Fact>
+      <Fact label="Agent limits">
+        {plural(limits.maxTurns, 'turn')} · {limits.maxTokens === null ? 'no token limit' : `${formatTokensExact(limits.maxTokens)} tokens`} ·{' '}
+        {limits.attemptBudgetUsd === null ? 'no attempt budget' : `${formatUsd(limits.attemptBudgetUsd)} per attempt`} · wall time {limits.wallTimeSec} s · action
+        timeout {limits.actionTimeoutSec} s
+      </Fact>
+      <Fact label="Run budget">{solver.budgetUsd === null ? 'none' : formatUsd(solver.budgetUsd)}</Fact>
     </>
   );
 }
@@ -143,6 +205,7 @@ function ManifestPanel({ runId, manifest }: { runId: string; manifest: RunManife
               </span>
             )}
           </Fact>
+          {manifest.solver.kind === 'builtin' && <AgentManifestFacts solver={manifest.solver} />}
           <Fact label="Timeouts">
             set-up {manifest.timeoutsSec.setup} s · solve {manifest.timeoutsSec.solve} s · grade {manifest.timeoutsSec.grade} s
           </Fact>
@@ -203,10 +266,13 @@ const AttemptRow = memo(function AttemptRow({
   attempt: a,
   selected,
   wasRetried,
+  agent,
 }: {
   attempt: AttemptSummary;
   selected: boolean;
   wasRetried: boolean;
+  /** Show the agent's columns: tokens, dollars spent, stop reason. */
+  agent: boolean;
 }): ReactElement {
   const open = (): void => navigateRuns(a.runId, a.id);
   return (
@@ -250,12 +316,24 @@ const AttemptRow = memo(function AttemptRow({
         {a.state === 'passed' || a.earned > 0 ? formatDollars(a.earned) : <span className="muted">—</span>}
         <span className="muted"> / {formatDollars(a.price)}</span>
       </td>
+      {agent && (
+        <>
+          <td className="num" data-testid="attempt-tokens" title={a.usage ? `${formatTokensExact(totalTokens(a.usage))} tokens` : undefined}>
+            {a.usage ? formatTokens(totalTokens(a.usage)) : <span className="muted">—</span>}
+          </td>
+          <td className="num" data-testid="attempt-spent">
+            {a.usage ? formatUsd(a.usage.costUsd) : <span className="muted">—</span>}
+          </td>
+          <td>{a.stopReason ? <StopReasonBadge reason={a.stopReason} /> : <span className="muted">—</span>}</td>
+        </>
+      )}
     </tr>
   );
 });
 
 function AttemptsTable({ run, openAttemptId }: { run: RunSnapshot; openAttemptId: string | null }): ReactElement {
   const retried = useMemo(() => retriedTryIds(run.attempts), [run.attempts]);
+  const agent = run.solver.kind === 'builtin';
   return (
     <div className="table-wrap">
       <table className="data-table attempts-table" aria-label="Attempts">
@@ -267,11 +345,18 @@ function AttemptsTable({ run, openAttemptId }: { run: RunSnapshot; openAttemptId
             <th>Phase</th>
             <th className="num">Elapsed</th>
             <th className="num">Earned</th>
+            {agent && (
+              <>
+                <th className="num">Tokens</th>
+                <th className="num">Spent</th>
+                <th>Stop</th>
+              </>
+            )}
           </tr>
         </thead>
         <tbody>
           {run.attempts.map((a) => (
-            <AttemptRow key={a.id} attempt={a} selected={a.id === openAttemptId} wasRetried={retried.has(a.id)} />
+            <AttemptRow key={a.id} attempt={a} selected={a.id === openAttemptId} wasRetried={retried.has(a.id)} agent={agent} />
           ))}
         </tbody>
       </table>
@@ -295,6 +380,11 @@ export function RunDetailView({ run, openAttemptId }: { run: RunSnapshot; openAt
         {run.datasetId} · {solverLabel(run.solver)} · concurrency {run.concurrency} · created {formatDateTime(run.createdAt)}
         {run.finishedAt && ` · ended ${formatDateTime(run.finishedAt)}`}
       </p>
+      {run.waiting && (
+        <p className="run-waiting" role="status">
+          {run.waiting}
+        </p>
+      )}
       <RunSummaryPanel run={run} />
       <ManifestPanel runId={run.id} manifest={run.manifest} />
       <h3 className="section-title">

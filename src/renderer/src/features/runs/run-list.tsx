@@ -1,9 +1,11 @@
 /**
- * The runs, newest first: status, when, what, and the tally with outcomes kept apart.
+ * The runs, newest first: status, when, what, and the tally with outcomes kept apart; for an
+ * agent's run also its tokens and dollars, and dollars spent per dollar earned.
  */
 import type { ReactElement } from 'react';
 import type { RunSummary } from '../../../../shared/runs';
 import { OutcomeBar } from './charts';
+import { formatSpentPerEarned, formatTokens, formatUsd, totalTokens } from '../agent/usage-format';
 import { formatDateTime, formatDollars, formatCount, shortRunId, solverShort } from './format';
 import { runsHash } from './route';
 import { RunStatusBadge } from './widgets';
@@ -25,6 +27,11 @@ export function RunList({ runs, openId }: { runs: readonly RunSummary[]; openId:
               <span className="run-item-head">
                 <span className="run-id mono">{shortRunId(run.id)}</span>
                 <RunStatusBadge status={run.status} />
+                {run.waiting && (
+                  <span className="badge status-waiting" title={run.waiting}>
+                    waiting for Docker
+                  </span>
+                )}
               </span>
               <span className="run-item-meta muted">
                 {formatDateTime(run.createdAt)} · {run.datasetId} · {solverShort(run.solver)}
@@ -42,6 +49,13 @@ export function RunList({ runs, openId }: { runs: readonly RunSummary[]; openId:
                   {formatDollars(t.earned)} <span className="muted">/ {formatDollars(t.available)}</span>
                 </span>
               </span>
+              {run.usage && (
+                <span className="run-item-usage" data-testid="run-usage">
+                  <span title="Tokens, every try counted">{formatTokens(totalTokens(run.usage))} tokens</span>
+                  <span title="Dollars the model calls cost">{formatUsd(run.usage.costUsd)} spent</span>
+                  <span className="muted">{formatSpentPerEarned(run.usage.costUsd, t.earned)}</span>
+                </span>
+              )}
             </a>
           </li>
         );

@@ -76,6 +76,29 @@ describe('applyRunEvent', () => {
     const same = applyRunEvent(retry.snapshot, { type: 'run', runId: 'run-1', seq: 3, status: 'running', tally });
     expect(same.kind === 'applied' && same.resync).toBe(false);
   });
+
+  it("counts an agent's step events, so the next attempt event is not taken for a gap", () => {
+    const step = { type: 'step', runId: 'run-1', seq: 6, attemptId: 'run-1.9001.0.0', step: {} as never } satisfies RunEvent;
+    const applied = applyRunEvent(snapshot(5), step);
+    if (applied.kind !== 'applied') throw new Error(applied.kind);
+    expect(applied.snapshot.seq).toBe(6);
+    expect(applied.resync).toBe(false);
+    expect(applied.snapshot.attempts).toEqual(snapshot(5).attempts);
+    const after = applyRunEvent(applied.snapshot, { type: 'attempt', runId: 'run-1', seq: 7, attempt: attempt('9001', 0, { state: 'solving' }) });
+    expect(after.kind).toBe('applied');
+  });
+
+  it('shows why a run waits for the Docker daemon, and clears it when the run carries on', () => {
+    const waits = applyRunEvent(snapshot(1), { type: 'run', runId: 'run-1', seq: 2, status: 'running', tally, waiting: 'waiting for the Docker daemon (gone)' });
+    if (waits.kind !== 'applied') throw new Error(waits.kind);
+    expect(waits.snapshot.waiting).toBe('waiting for the Docker daemon (gone)');
+    // An event without the field (an older writer) leaves it as it was.
+    const silent = applyRunEvent(waits.snapshot, { type: 'run', runId: 'run-1', seq: 3, status: 'running', tally });
+    if (silent.kind !== 'applied') throw new Error(silent.kind);
+    expect(silent.snapshot.waiting).toBe('waiting for the Docker daemon (gone)');
+    const back = applyRunEvent(silent.snapshot, { type: 'run', runId: 'run-1', seq: 4, status: 'running', tally, waiting: null });
+    expect(back.kind === 'applied' && back.snapshot.waiting).toBeNull();
+  });
 });
 
 /** A fake ledger: lines are stored before their event goes out, as the engine does. */

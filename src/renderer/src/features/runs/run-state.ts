@@ -42,7 +42,14 @@ export function applyRunEvent(snapshot: RunSnapshot, event: RunEvent): ApplyResu
     case 'run':
       return {
         kind: 'applied',
-        snapshot: { ...snapshot, seq: event.seq, status: event.status, tally: event.tally },
+        snapshot: {
+          ...snapshot,
+          seq: event.seq,
+          status: event.status,
+          tally: event.tally,
+          // Older writers send no `waiting`: keep what the snapshot said.
+          ...(event.waiting !== undefined ? { waiting: event.waiting } : {}),
+        },
         // A status change may touch attempts without attempt events (cancel) and sets finishedAt.
         resync: event.status !== snapshot.status,
       };
@@ -53,6 +60,8 @@ export function applyRunEvent(snapshot: RunSnapshot, event: RunEvent): ApplyResu
         resync: false,
       };
     case 'log':
+    case 'step':
+      // Lines and steps are not part of the snapshot: their views take them from the events.
       return { kind: 'applied', snapshot: { ...snapshot, seq: event.seq }, resync: false };
     default: {
       const unknown: never = event;
@@ -80,6 +89,6 @@ export function retriedTryIds(attempts: readonly AttemptSummary[]): Set<string> 
 
 /** The summary a list shows, taken from a fresher snapshot. */
 export function summaryOf(snapshot: RunSnapshot): RunSummary {
-  const { id, status, createdAt, finishedAt, datasetId, solver, concurrency, tally } = snapshot;
-  return { id, status, createdAt, finishedAt, datasetId, solver, concurrency, tally };
+  const { id, status, createdAt, finishedAt, datasetId, solver, concurrency, tally, waiting, usage } = snapshot;
+  return { id, status, createdAt, finishedAt, datasetId, solver, concurrency, tally, waiting, usage };
 }

@@ -80,7 +80,7 @@ export function RunsPage(): ReactElement {
         {attemptId !== null && shown && (
           <div className="attempt-pane">
             {attempt ? (
-              <AttemptDetailView key={attempt.id} runId={shown.id} summary={attempt} />
+              <AttemptDetailView key={attempt.id} runId={shown.id} summary={attempt} agent={shown.solver.kind === 'builtin'} />
             ) : (
               <p className="error-box">No attempt {attemptId} in this run.</p>
             )}

@@ -177,7 +177,7 @@ function handleEvent(event: RunEvent): void {
     if (!row) reloadListSoon();
     else if (event.type === 'run' && event.seq > (listSeq.get(event.runId) ?? 0)) {
       listSeq.set(event.runId, event.seq);
-      mergeSummary({ ...row, status: event.status, tally: event.tally });
+      mergeSummary({ ...row, status: event.status, tally: event.tally, ...(event.waiting !== undefined ? { waiting: event.waiting } : {}) });
       // The event has no end time: the list asks for it once the run is over.
       if (event.status !== row.status && !isLiveStatus(event.status)) reloadListSoon();
     }

@@ -4,8 +4,9 @@
 import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
 import type { Settings } from '../../../../shared/domain';
 import { invoke } from '../../api';
+import { EndpointsSection } from './endpoints-section';
 
-type NumericKey = Exclude<keyof Settings, 'keepFailedContainers'>;
+type NumericKey = Exclude<keyof Settings, 'keepFailedContainers' | 'imageRegistry'>;
 
 const fields: { key: NumericKey; label: string; help: string }[] = [
   { key: 'concurrency', label: 'Concurrent attempts', help: 'How many task containers run at once.' },
@@ -17,6 +18,11 @@ const fields: { key: NumericKey; label: string; help: string }[] = [
   { key: 'setupTimeoutSec', label: 'Set-up timeout (s)', help: 'Container start and task set-up.' },
   { key: 'solveTimeoutSec', label: 'Solve timeout (s)', help: 'The solver or agent phase.' },
   { key: 'gradeTimeoutSec', label: 'Grading timeout (s)', help: 'All test runs together.' },
+  {
+    key: 'diskBudgetGb',
+    label: 'Disk budget for official images (GB)',
+    help: '0 means none. Before a run or pull, least recently used images no unfinished run needs are removed.',
+  },
 ];
 
 export function SettingsPage(): ReactElement {
@@ -32,6 +38,7 @@ export function SettingsPage(): ReactElement {
     const form = new FormData(event.currentTarget);
     const patch: Partial<Settings> = { keepFailedContainers: form.get('keepFailedContainers') === 'on' };
     for (const { key } of fields) patch[key] = Number(form.get(key));
+    patch.imageRegistry = String(form.get('imageRegistry') ?? '').trim();
     try {
       setSettings(await invoke('settings.update', patch));
       setMessage({ ok: true, text: 'Saved.' });
@@ -48,10 +55,15 @@ export function SettingsPage(): ReactElement {
         {fields.map(({ key, label, help }) => (
           <label key={key}>
             <span>{label}</span>
-            <input name={key} type="number" defaultValue={settings[key]} step={key === 'cpuLimit' ? 0.5 : 1} />
+            <input name={key} type="number" defaultValue={settings[key]} step={key === 'cpuLimit' ? 0.5 : key === 'diskBudgetGb' ? 'any' : 1} />
             <small className="muted">{help}</small>
           </label>
         ))}
+        <label>
+          <span>Registry for official images</span>
+          <input name="imageRegistry" type="text" defaultValue={settings.imageRegistry ?? ''} placeholder="Docker Hub" />
+          <small className="muted">A host such as 127.0.0.1:5000 or a mirror; pulled images keep their Docker Hub names.</small>
+        </label>
         <label className="checkbox">
           <input name="keepFailedContainers" type="checkbox" defaultChecked={settings.keepFailedContainers} />
           <span>Keep containers of failed attempts for inspection</span>
@@ -59,6 +71,7 @@ export function SettingsPage(): ReactElement {
         <button type="submit">Save</button>
         {message && <p role="status" className={message.ok ? 'ok' : 'error'}>{message.text}</p>}
       </form>
+      <EndpointsSection />
     </section>
   );
 }
