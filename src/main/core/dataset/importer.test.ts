@@ -136,6 +136,9 @@ describe('importDataset', () => {
     const cases: [string, RegExp][] = [
       [`1,ic_sw,5.0,1,,,[],/x,d,T,D,`, /row 1 .*column variant: "ic_sw" is not one of/],
       [`1,ic_swe,five,1,,,[],/x,d,T,D,`, /column price: "five" is not a non-negative number/],
+      // Found by the fuzzer: both reached SQLite's STRICT INTEGER column and failed there.
+      [`1,ic_swe,5.0,2.5000000,,,[],/x,d,T,D,`, /column price_limit: "2.5000000" is not a whole number/],
+      [`1,ic_swe,5.0,9224425266934101077,,,[],/x,d,T,D,`, /column price_limit: "9224425266934101077" is not a whole number/],
       [`1,ic_swe,5.0,1,,,"['a', 1]",/x,d,T,D,`, /column acceptable_folders: must be a Python list of strings/],
       [`a/b,ic_swe,5.0,1,,,[],/x,d,T,D,`, /column question_id: "a\/b" may hold only letters, digits/],
       // Ids and commits reach commands inside task containers: nothing that a shell would read.

@@ -131,7 +131,8 @@ export function parseTaskRecord(record: string[], header: HeaderInfo, row: numbe
   if (priceText === '' || !Number.isFinite(price) || price < 0) fail('price', `"${priceText}" is not a non-negative number`);
   const limitText = cell('price_limit').trim();
   const priceLimit = limitText === '' ? null : Number(limitText);
-  if (priceLimit !== null && !Number.isFinite(priceLimit)) fail('price_limit', `"${limitText}" is not a number`);
+  // Stored as an INTEGER: a fraction or a number past 2^53 would only fail later, in SQLite.
+  if (priceLimit !== null && !Number.isSafeInteger(priceLimit)) fail('price_limit', `"${limitText.slice(0, 40)}" is not a whole number`);
 
   const literal = (column: string): PyValue | null => {
     const text = cell(column);
