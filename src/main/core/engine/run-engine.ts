@@ -3,7 +3,6 @@
  * retries of system errors in fresh containers, pause / resume / cancel, and recovery after a
  * crash (orphaned containers reaped, interrupted attempts queued again, finished ones kept).
  */
-import { isProcessAlive } from '../processes';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { runStartSchema, type AttemptSummary, type Phase, type RunEvent, type RunManifest, type RunStartInput, type SolverSpec } from '../../../shared/runs';
@@ -22,6 +21,7 @@ import type { ContainerRuntime, TaskContainer } from './container-runtime';
 import { imageFor, profileForImage } from './profiles';
 import type { RunImageHooks } from '../images/disk-budget';
 import { logBackgroundFailure } from '../background';
+import { isProcessAlive } from '../processes';
 import type { AgentService } from '../agents/agent-service';
 import { toAtif, toStepRecord } from '../agents/transcript';
 import type { Solver } from '../solvers/solver';
@@ -75,7 +75,6 @@ interface ActiveRun {
   /** True while the run waits for the Docker daemon to answer again. */
   waitingForDaemon?: boolean;
 }
-
 
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
