@@ -18,6 +18,9 @@ command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 # The registry the image-pull suite pushes to and pulls from (run on loopback, not as a service).
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 command -v git >/dev/null 2>&1 || need+=(git)
+# The fault suite's own Docker daemon runs in a network namespace (ip netns, nsenter).
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${need[*]}"

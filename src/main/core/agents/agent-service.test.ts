@@ -42,4 +42,21 @@ describe('the built-in agent as a run solver', () => {
     expect(builtinSolverInputSchema.safeParse({ kind: 'builtin', baseUrl: 'file:///etc/passwd', model: 'm' }).success).toBe(false);
     expect(builtinSolverInputSchema.safeParse({ kind: 'builtin', baseUrl: 'http://x/v1', model: 'm' }).success).toBe(true);
   });
+
+  it("enforces what is left of a resumed run's budget: earlier processes' spend counts", async () => {
+    const service = new AgentService({ env: {} });
+    const spec = service.specFor(builtinSolverInputSchema.parse({ kind: 'builtin', baseUrl: 'http://127.0.0.1:9/v1', model: 'm', budgetUsd: 5 }));
+    try {
+      // Not open here yet: the ledger decides.
+      expect(service.runBudgetSpent('r1', spec, () => 4.99)).toBe(false);
+      expect(service.runBudgetSpent('r1', spec, () => 5)).toBe(true);
+      // Opened after $5 were spent by an earlier process: nothing is left for the proxy to allow.
+      await service.openRun('r1', spec, 5);
+      expect(service.runBudgetSpent('r1', spec, () => 0)).toBe(true);
+      await service.openRun('r2', spec, 1);
+      expect(service.runBudgetSpent('r2', spec, () => 0)).toBe(false);
+    } finally {
+      await service.stop();
+    }
+  });
 });

@@ -136,26 +136,29 @@ export class AgentService {
     return this.starting;
   }
 
-  /** Opens the run on the proxy (once per process): its key, upstream and dollar cap. */
-  async openRun(runId: string, spec: BuiltinSolverSpec): Promise<void> {
+  /**
+   * Opens the run on the proxy (once per process): its key, upstream and dollar cap. `spentBefore`
+   * is what earlier processes spent on this run (a resumed run): the proxy enforces what is left.
+   */
+  async openRun(runId: string, spec: BuiltinSolverSpec, spentBefore: number): Promise<void> {
     const proxy = await this.ensureProxy();
     if (this.openRuns.has(runId)) return;
     proxy.openRun(
       runId,
       { baseUrl: spec.endpoint.baseUrl, apiKey: this.keyFor(spec), model: spec.endpoint.model, prices: spec.endpoint.prices },
-      { budgetUsd: spec.budgetUsd ?? undefined },
+      { budgetUsd: spec.budgetUsd === null ? undefined : Math.max(0, spec.budgetUsd - spentBefore) },
     );
     this.openRuns.add(runId);
   }
 
   /**
-   * Whether the run's dollar cap is spent: no new attempt may start. `spentBefore` is what the
-   * ledger holds from earlier processes (a resumed run), which this proxy did not see.
+   * Whether the run's dollar cap is spent, so no new attempt may start: the proxy's count once
+   * the run is open here, else what the ledger holds (`spent`).
    */
-  runBudgetSpent(runId: string, spec: BuiltinSolverSpec, spentBefore: number): boolean {
+  runBudgetSpent(runId: string, spec: BuiltinSolverSpec, spent: () => number): boolean {
     if (spec.budgetUsd === null) return false;
-    const here = this.proxy && this.openRuns.has(runId) ? this.proxy.runUsage(runId).costUsd : 0;
-    return spentBefore + here >= spec.budgetUsd || (this.proxy?.runBudgetExceeded(runId) ?? false);
+    if (this.proxy && this.openRuns.has(runId)) return this.proxy.runBudgetExceeded(runId);
+    return spent() >= spec.budgetUsd;
   }
 
   /**
@@ -168,6 +171,8 @@ export class AgentService {
     spec: BuiltinSolverSpec,
     hooks: {
       onStep(step: AgentStep): void;
+      /** What the ledger says the run spent so far (read when the run opens on the proxy). */
+      spentBefore(): number;
       runUserTool(ctx: SolveContext, signal: AbortSignal): Promise<{ ok: boolean; output: string }>;
       onEnd(end: AgentAttemptEnd): void;
     },
@@ -175,7 +180,7 @@ export class AgentService {
     return {
       name: `builtin:${spec.endpoint.model}`,
       solve: async (ctx) => {
-        await this.openRun(runId, spec);
+        await this.openRun(runId, spec, hooks.spentBefore());
         const proxy = await this.ensureProxy();
         // A pass of its own on the proxy: an attempt redone after a Docker outage runs again
         // under the same attempt id.

@@ -405,17 +405,13 @@ export class RunEngine {
   }
 
   private runBudgetSpent(runId: string, solver: SolverSpec): boolean {
-    if (solver.kind !== 'builtin' || solver.budgetUsd === null || !this.deps.agents) return false;
-    // What earlier processes spent on this run is in the ledger; this process's proxy adds its own.
-    const before = this.deps.runs.runUsage(runId)?.costUsd ?? 0;
-    return this.deps.agents.runBudgetSpent(runId, solver, before - this.spentHere(runId));
+    if (solver.kind !== 'builtin' || !this.deps.agents) return false;
+    return this.deps.agents.runBudgetSpent(runId, solver, () => this.spentInLedger(runId));
   }
 
-  /** Dollars this process's proxy already counted and the ledger holds (not to count twice). */
-  private spentHere(runId: string): number {
-    return this.recordedHere.get(runId) ?? 0;
+  private spentInLedger(runId: string): number {
+    return this.deps.runs.runUsage(runId)?.costUsd ?? 0;
   }
-  private readonly recordedHere = new Map<string, number>();
 
   /**
    * The built-in agent for one attempt: steps go to the ledger and the UIs as they happen (long
@@ -442,9 +438,9 @@ export class RunEngine {
           log: ctx.log,
           keep: (kind, name, data) => void keep(kind, name, data),
         }),
+      spentBefore: () => this.spentInLedger(attempt.runId),
       onEnd: ({ usage, stopReason }) => {
         this.deps.runs.setAgentResult(attempt.id, usage, stopReason);
-        this.recordedHere.set(attempt.runId, this.spentHere(attempt.runId) + usage.costUsd);
         // The transcript as ATIF, beside the replay's other artifacts.
         const trajectory = toAtif({
           attemptId: attempt.id,
