@@ -2,25 +2,16 @@
  * The `model_endpoints` table: an endpoint's configuration and where its key comes from, never
  * the key itself.
  */
-import type { EndpointParams, EndpointPrices, EndpointProtocol } from '../../../../shared/endpoints';
+import type { EndpointInfo, EndpointParams, EndpointProtocol } from '../../../../shared/endpoints';
 import type { Db } from '../../store/database';
 
 /** Where a key comes from, as stored: `keyEnv` is a variable's name, set only for `env`. */
 export type KeySource = 'env' | 'stored' | 'none';
 
-/** One endpoint as stored. */
-export interface EndpointRecord {
-  name: string;
-  baseUrl: string;
-  model: string;
-  protocol: EndpointProtocol;
-  prices: EndpointPrices;
-  contextTokens: number | null;
-  params: EndpointParams;
+/** One endpoint as stored: as listed, with where its key comes from instead of the masked key. */
+export interface EndpointRecord extends Omit<EndpointInfo, 'apiKey'> {
   keySource: KeySource;
   keyEnv: string | null;
-  createdAt: string;
-  updatedAt: string;
 }
 
 interface Row {
