@@ -15,7 +15,7 @@ import { formatSpentPerEarned, formatTokens, formatUsd, totalTokens } from '../.
 import { hasChromium, launchChromium } from '../helpers/browser';
 import { canRunSample, ensureSampleImages, sampleCsv, sampleIssues } from '../helpers/sample-images';
 import { startScriptedModelServer, type ScriptedModelServer } from '../helpers/scripted-model-server';
-import { startTestServer, type TestServer } from '../helpers/workbench-server';
+import { callChannel, startTestServer, type TestServer } from '../helpers/workbench-server';
 
 const MINUTE = 60_000;
 const ready = hasChromium && (await canRunSample());
@@ -34,17 +34,7 @@ type VideoProps = Record<'currentTime' | 'duration', number>;
 type BoxElement = { getBoundingClientRect(): { top: number; bottom: number }; closest(selector: string): BoxElement | null };
 const videoProp = (video: Locator, prop: keyof VideoProps): Promise<number> => video.evaluate((v, p) => Number((v as unknown as VideoProps)[p]), prop);
 
-/** Calls a channel over HTTP with the token, as a script would. */
-async function call<T>(t: TestServer, channel: string, input: unknown): Promise<T> {
-  const res = await fetch(`${t.base}/api/invoke/${channel}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${t.server.token}` },
-    body: JSON.stringify({ input }),
-  });
-  const body = (await res.json()) as { ok: true; value: T } | { ok: false; error: { message: string } };
-  if (!body.ok) throw new Error(`${channel}: ${body.error.message}`);
-  return body.value;
-}
+const call = callChannel;
 
 describe.skipIf(!ready)('the built-in agent in Chromium, on the sample benchmark in Docker', () => {
   let t: TestServer;

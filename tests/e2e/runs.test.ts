@@ -14,7 +14,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../helpers/browser';
 import { canRunSample, dockerCli, ensureSampleImages, hasImage, sampleCsv, sampleIssues } from '../helpers/sample-images';
-import { startTestServer, type TestServer } from '../helpers/workbench-server';
+import { callChannel, startTestServer, type TestServer } from '../helpers/workbench-server';
 
 // Suites build the sample images themselves (a no-op when up to date), so a cold machine runs
 // them rather than skipping; they skip only without Chromium, Docker or the sample benchmark.
@@ -24,17 +24,7 @@ const ready = hasChromium && (await canRunSample());
 const LIVE_STATES = ['starting', 'setup', 'solving', 'grading'];
 const FINAL_STATES = ['passed', 'failed', 'timeout', 'error', 'cancelled'];
 
-/** Calls a channel over HTTP with the token, as a script or another tool would. */
-async function call<T>(t: TestServer, channel: string, input: unknown): Promise<T> {
-  const res = await fetch(`${t.base}/api/invoke/${channel}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${t.server.token}` },
-    body: JSON.stringify({ input }),
-  });
-  const body = (await res.json()) as { ok: true; value: T } | { ok: false; error: { message: string } };
-  if (!body.ok) throw new Error(`${channel}: ${body.error.message}`);
-  return body.value;
-}
+const call = callChannel;
 
 /** The newest try of a task (a try that hit a system error is retried in a new row below it). */
 function attemptRow(page: Page, questionId: string): Locator {

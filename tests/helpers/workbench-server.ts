@@ -46,3 +46,15 @@ export async function startTestServer(
     },
   };
 }
+
+/** Calls a channel over HTTP with the token, as a script or another tool would; throws its error. */
+export async function callChannel<T>(t: TestServer, channel: string, input: unknown): Promise<T> {
+  const res = await fetch(`${t.base}/api/invoke/${channel}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${t.server.token}` },
+    body: JSON.stringify({ input }),
+  });
+  const body = (await res.json()) as { ok: true; value: T } | { ok: false; error: { message: string } };
+  if (!body.ok) throw new Error(`${channel}: ${body.error.message}`);
+  return body.value;
+}

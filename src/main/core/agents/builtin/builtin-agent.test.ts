@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TaskDetail } from '../../../../shared/tasks';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startScriptedModelServer, type ScriptedModelServer, type ScriptedModelServerOptions, type ScriptedReply } from '../../../../../tests/helpers/scripted-model-server';
 import { makeTempDir } from '../../../../../tests/helpers/temp-dir';
 import { CancelledError, ExecTimeoutError } from '../../engine/container-runtime';
@@ -9,19 +8,11 @@ import { gradeManagerDecision } from '../../grading/graders';
 import { createBuiltinAgent, NO_TOOL_CALL_MESSAGE, ONE_CALL_AT_A_TIME, type AgentHooks, type AgentSolveResult, type AgentStep, type BuiltinAgentConfig } from './builtin-agent';
 import { FakeTaskContainer, type ExecHandler } from './fake-task-container';
 import { firstUserMessage, NO_CODE_BLOCK_WARNING, NO_OUTPUT_MESSAGE, OFFICIAL_ADDITIONAL_INSTRUCTIONS, TOOLS_ADDITIONAL_INSTRUCTIONS } from './prompts';
-import { loadSampleTasks } from './sample-task-fixtures';
+import { useSampleTasks } from './sample-task-fixtures';
 
 const KEY = 'sk-test-not-a-real-key';
 
-let tasks: Map<string, TaskDetail>;
-beforeAll(async () => {
-  tasks = await loadSampleTasks();
-});
-const task = (id: string): TaskDetail => {
-  const t = tasks.get(id);
-  if (!t) throw new Error(`no sample task ${id}`);
-  return t;
-};
+const task = useSampleTasks();
 
 let server: ScriptedModelServer | undefined;
 const cleanups: (() => void)[] = [];

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TaskDetail } from '../../../../shared/tasks';
 import { makeTempDir } from '../../../../../tests/helpers/temp-dir';
 import { trimToFit, truncateMiddle, type ChatMessage } from './context';
@@ -12,18 +12,10 @@ import {
   resolveInstructions,
   TOOLS_ADDITIONAL_INSTRUCTIONS,
 } from './prompts';
-import { loadSampleTasks } from './sample-task-fixtures';
+import { useSampleTasks } from './sample-task-fixtures';
 import { callFromText, parseArguments, toolsFor } from './tool-calls';
 
-let tasks: Map<string, TaskDetail>;
-beforeAll(async () => {
-  tasks = await loadSampleTasks();
-});
-const task = (id: string): TaskDetail => {
-  const t = tasks.get(id);
-  if (!t) throw new Error(`no sample task ${id}`);
-  return t;
-};
+const task = useSampleTasks();
 
 describe('task prompts', () => {
   it('formats prices as Python floats', () => {

@@ -3,6 +3,7 @@
  * the agent's unit tests.
  */
 import path from 'node:path';
+import { beforeAll } from 'vitest';
 import type { TaskDetail } from '../../../../shared/tasks';
 import { makeTempDir } from '../../../../../tests/helpers/temp-dir';
 import { importDataset } from '../../dataset/importer';
@@ -24,4 +25,20 @@ export async function loadSampleTasks(): Promise<Map<string, TaskDetail>> {
     db.close();
     cleanup();
   }
+}
+
+/**
+ * For a test file: loads the sample tasks before its tests and returns the lookup by question id
+ * (a missing id throws, naming it).
+ */
+export function useSampleTasks(): (id: string) => TaskDetail {
+  let tasks: Map<string, TaskDetail> | undefined;
+  beforeAll(async () => {
+    tasks = await loadSampleTasks();
+  });
+  return (id) => {
+    const t = tasks?.get(id);
+    if (!t) throw new Error(`no sample task ${id}`);
+    return t;
+  };
 }
