@@ -3,8 +3,8 @@
  * running, elapsed time and an estimate of the time left, redrawn in place. Pipes and --json get
  * plain lines instead (a log file full of carriage returns helps nobody).
  */
-import { formatDuration } from '../shared/durations';
 import type { Tally } from '../shared/runs';
+import { formatDollarsCli } from './format';
 
 export interface ProgressSnapshot {
   tally: Tally;
@@ -16,9 +16,16 @@ export interface ProgressSnapshot {
   waiting?: string | null;
 }
 
-export { formatDuration };
+/** Durations for a terminal line: `12s`, `4m05s`, `1h02m`. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
 
-const dollars = (n: number): string => `$${n.toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
+const dollars = (n: number): string => formatDollarsCli(n, 0);
 
 /** The estimate of time left: the pace so far times what is left, or null before any attempt ends. */
 export function estimateLeftMs(s: ProgressSnapshot): number | null {

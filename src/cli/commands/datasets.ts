@@ -4,6 +4,7 @@
 import { taskQuerySchema, variants, type DatasetSummary, type TaskDetail, type TaskQuery, type TaskRow } from '../../shared/tasks';
 import { describeIssues } from '../../main/core/handlers/dispatch';
 import { importDataset } from '../../main/core/dataset/importer';
+import { formatDollarsCli } from '../format';
 import { CliError, type CliContext } from '../context';
 
 export const importHelp = `lancer import <csv> [--issues DIR] [--name NAME] [--skip-bad-rows] [--json]
@@ -13,7 +14,7 @@ export const importHelp = `lancer import <csv> [--issues DIR] [--name NAME] [--s
   --skip-bad-rows   import the good rows and report the bad ones (default: all or nothing)
   Importing the same content again changes nothing; changed content becomes a new version.`;
 
-const dollars = (n: number): string => `$${n.toLocaleString('en-US', { maximumFractionDigits: 2 })}`;
+const dollars = (n: number): string => formatDollarsCli(n);
 
 export async function importCommand(
   ctx: CliContext,

@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { isFinal, type AttemptSummary, type RunEvent, type RunStartInput, type Tally } from '../../shared/runs';
 import { progressLine, StatusLine } from '../progress';
 import { runsToResultsCsv } from '../../main/core/reports/results-csv';
+import { formatDollarsCli } from '../format';
 import { CliError, type CliContext } from '../context';
 import { waitingReporter } from '../run-waiting';
 
@@ -67,7 +68,7 @@ function agentSolverFrom(f: AgentFlags): RunStartInput['solver'] {
   };
 }
 
-const dollars = (n: number): string => `$${n.toLocaleString('en-US', { maximumFractionDigits: 2 })}`;
+const dollars = (n: number): string => formatDollarsCli(n);
 
 function summaryOf(runId: string, t: Tally): Record<string, unknown> {
   return { runId, tasks: t.tasks, passed: t.passed, failed: t.failed, timeout: t.timeout, error: t.error, cancelled: t.cancelled, earned: t.earned, available: t.available };

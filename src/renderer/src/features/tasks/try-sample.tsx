@@ -6,8 +6,7 @@
 import { useEffect, useRef, useState, type ReactElement } from 'react';
 import type { ImageBuildEvent } from '../../../../shared/images';
 import { invoke, on } from '../../api';
-import { formatDuration } from '../../../../shared/durations';
-import { errorText } from '../runs/format';
+import { errorText, formatDuration } from '../runs/format';
 import { navigateRuns } from '../runs/route';
 
 const DISMISSED_KEY = 'lancer.trySample.dismissed';
