@@ -8,7 +8,7 @@ import { gradeManagerDecision } from '../../grading/graders';
 import { createBuiltinAgent, NO_TOOL_CALL_MESSAGE, ONE_CALL_AT_A_TIME, type AgentHooks, type AgentSolveResult, type AgentStep, type BuiltinAgentConfig } from './builtin-agent';
 import { FakeTaskContainer, type ExecHandler } from './fake-task-container';
 import { firstUserMessage, NO_CODE_BLOCK_WARNING, NO_OUTPUT_MESSAGE, OFFICIAL_ADDITIONAL_INSTRUCTIONS, TOOLS_ADDITIONAL_INSTRUCTIONS } from './prompts';
-import { useSampleTasks } from './sample-task-fixtures';
+import { useSampleTasks } from '../../../../../tests/helpers/sample-tasks';
 
 const KEY = 'sk-test-not-a-real-key';
 

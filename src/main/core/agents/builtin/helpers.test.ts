@@ -12,7 +12,7 @@ import {
   resolveInstructions,
   TOOLS_ADDITIONAL_INSTRUCTIONS,
 } from './prompts';
-import { useSampleTasks } from './sample-task-fixtures';
+import { useSampleTasks } from '../../../../../tests/helpers/sample-tasks';
 import { callFromText, parseArguments, toolsFor } from './tool-calls';
 
 const task = useSampleTasks();

@@ -4,13 +4,13 @@
  */
 import path from 'node:path';
 import { beforeAll } from 'vitest';
-import type { TaskDetail } from '../../../../shared/tasks';
-import { makeTempDir } from '../../../../../tests/helpers/temp-dir';
-import { importDataset } from '../../dataset/importer';
-import { openDatabase } from '../../store/database';
-import { DatasetRepo } from '../../store/dataset-repo';
+import type { TaskDetail } from '../../src/shared/tasks';
+import { makeTempDir } from './temp-dir';
+import { importDataset } from '../../src/main/core/dataset/importer';
+import { openDatabase } from '../../src/main/core/store/database';
+import { DatasetRepo } from '../../src/main/core/store/dataset-repo';
 
-const sampleDir = path.resolve(import.meta.dirname, '../../../../../resources/sample-benchmark');
+const sampleDir = path.resolve(import.meta.dirname, '../../resources/sample-benchmark');
 
 /** Every sample task by question id, imported from resources/sample-benchmark/tasks.csv. */
 export async function loadSampleTasks(): Promise<Map<string, TaskDetail>> {
