@@ -9,8 +9,10 @@ import { datasetsCommand, datasetsHelp, importCommand, importHelp, tasksCommand,
 import { imagesCommand, imagesHelp } from './commands/images';
 import { exportCommand, exportHelp, resultsCommand, resultsHelp, runCommand, runHelp } from './commands/runs';
 import { serveCommand, serveHelp } from './commands/serve';
+import { reportCommand, reportHelp } from './commands/report';
 import { containersCommand, containersHelp } from './commands/containers';
 import { endpointsCommand, endpointsHelp } from './commands/endpoints';
+import { importResultsCommand, importResultsHelp } from './commands/import-results';
 import { CliError, createContext, type CliContext } from './context';
 import { AppError } from '../shared/result';
 
@@ -81,6 +83,8 @@ const commands: Record<string, Command> = {
       set: { type: 'string' },
       solver: { type: 'string' },
       concurrency: { type: 'string' },
+      attempts: { type: 'string' },
+      'exclude-suspect': { type: 'boolean' },
       'image-prefix': { type: 'string' },
       'image-tag': { type: 'string' },
       monolith: { type: 'boolean' },
@@ -119,6 +123,8 @@ const commands: Record<string, Command> = {
         set: v.set as string | undefined,
         solver: v.solver as string | undefined,
         concurrency: v.concurrency as string | undefined,
+        attempts: v.attempts as string | undefined,
+        excludeSuspect: v['exclude-suspect'] === true,
         imagePrefix: v['image-prefix'] as string | undefined,
         imageTag: v['image-tag'] as string | undefined,
         monolith: v.monolith === true,
@@ -197,11 +203,24 @@ const commands: Record<string, Command> = {
     options: {},
     run: async (ctx, _v, positionals) => resultsCommand(ctx, positionals),
   },
+  report: {
+    summary: 'earnings analytics of runs (intervals, pass@k, manager, cost) and their comparison',
+    help: reportHelp,
+    options: { 'exclude-suspect': { type: 'boolean' }, resamples: { type: 'string' }, seed: { type: 'string' } },
+    run: async (ctx, v, positionals) =>
+      reportCommand(ctx, positionals, { excludeSuspect: v['exclude-suspect'] === true, resamples: v.resamples as string | undefined, seed: v.seed as string | undefined }),
+  },
   export: {
     summary: 'write the official results.csv of a run',
     help: exportHelp,
     options: { format: { type: 'string' }, out: { type: 'string' } },
     run: async (ctx, v, positionals) => exportCommand(ctx, positionals, { format: v.format as string | undefined, out: v.out as string | undefined }),
+  },
+  'import-results': {
+    summary: 'import an official results.csv against a dataset as a finished run',
+    help: importResultsHelp,
+    options: { dataset: { type: 'string' }, name: { type: 'string' } },
+    run: async (ctx, v, positionals) => importResultsCommand(ctx, positionals, { dataset: v.dataset as string | undefined, name: v.name as string | undefined }),
   },
 };
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Tally } from '../shared/runs';
 import { estimateLeftMs, formatDuration, progressLine, StatusLine } from './progress';
 
-const tally = (over: Partial<Tally>): Tally => ({ tasks: 13, passed: 0, failed: 0, timeout: 0, error: 0, cancelled: 0, pending: 13, earned: 0, available: 20_000, ...over });
+const tally = (over: Partial<Tally>): Tally => ({ tasks: 13, attempts: 13, passed: 0, failed: 0, timeout: 0, error: 0, cancelled: 0, pending: 13, earned: 0, available: 20_000, ...over });
 
 describe('the run status line', () => {
   it('says done of total, passed, earned, running, elapsed and the time left', () => {

@@ -37,10 +37,11 @@ export function estimateLeftMs(s: ProgressSnapshot): number | null {
 
 /** The one-line status, e.g. `7/13 done · 5 passed · $6,250 earned · 2 running · 1m12s · ~1m30s left`. */
 export function progressLine(s: ProgressSnapshot): string {
-  const done = s.tally.tasks - s.tally.pending;
+  // Progress counts attempts: with repeats a task is done only after its last attempt.
+  const done = s.tally.attempts - s.tally.pending;
   const eta = estimateLeftMs(s);
   return [
-    `${done}/${s.tally.tasks} done`,
+    `${done}/${s.tally.attempts} done`,
     `${s.tally.passed} passed`,
     `${dollars(s.tally.earned)} earned`,
     `${s.running} running`,

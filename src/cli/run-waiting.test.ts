@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent, Tally } from '../shared/runs';
 import { waitingReporter } from './run-waiting';
 
-const tally: Tally = { tasks: 1, passed: 0, failed: 0, timeout: 0, error: 0, cancelled: 0, pending: 1, earned: 0, available: 250 };
+const tally: Tally = { tasks: 1, attempts: 1, passed: 0, failed: 0, timeout: 0, error: 0, cancelled: 0, pending: 1, earned: 0, available: 250 };
 const run = (seq: number, waiting: string | null | undefined, status: 'running' | 'paused' = 'running', runId = 'run-1'): RunEvent => ({
   type: 'run',
   runId,

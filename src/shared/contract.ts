@@ -25,6 +25,7 @@ import type { ImageBuildEvent, ImagePullEvent, ImagesOverview, PruneReport, Pull
 import type { AttemptReplay } from './replay';
 import type { AgentStepRecord } from './agents';
 import { runStartSchema, type AttemptDetail, type KeptContainer, type RunDetail, type RunEvent, type RunSummary } from './runs';
+import { reportRequestSchema, type Report } from './reports';
 import { endpointNameSchema, endpointSaveSchema, type EndpointInfo, type EndpointTestResult } from './endpoints';
 
 /** What to pull: a dataset's tasks (or some of them), per-task images or the monolith, a registry. */
@@ -96,6 +97,25 @@ export const channels = {
   'runs.pause': channel<RunSummary>()(z.object({ runId: z.string().min(1) }).strict()),
   'runs.resume': channel<RunSummary>()(z.object({ runId: z.string().min(1) }).strict()),
   'runs.cancel': channel<RunSummary>()(z.object({ runId: z.string().min(1) }).strict()),
+  /**
+   * Imports an official results.csv (one row per task attempt) against a dataset as a finished
+   * run whose solver is `imported`; resolves with the new run's id.
+   */
+  'runs.importResults': channel<{ runId: string; rows: number; attemptsPerTask: number }>()(
+    z
+      .object({
+        datasetId: z.string().min(1).max(200),
+        /** A path on the main process's machine (the window, the CLI) … */
+        path: z.string().min(1).max(4096).optional(),
+        /** … or the file's text (serve mode's upload). */
+        content: z.string().max(200_000_000).optional(),
+        label: z.string().min(1).max(200).optional(),
+      })
+      .strict()
+      .refine((v) => (v.path === undefined) !== (v.content === undefined), { message: 'give either path or content' }),
+  ),
+  /** Earnings analytics of one or more runs, and with two or more, their comparison. */
+  'reports.get': channel<Report>()(reportRequestSchema),
   /** Images labelled by the workbench, with sizes and the disk they take together. */
   'images.list': channel<ImagesOverview>()(noInput),
   'images.remove': channel<{ removed: boolean }>()(

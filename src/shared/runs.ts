@@ -35,6 +35,8 @@ export type SolverSpec =
   | { kind: 'gold' }
   | { kind: 'null' }
   | { kind: 'predictions'; file: string; sha256: string; count: number }
+  /** Results made elsewhere (an official results.csv), imported to compare with runs made here. */
+  | { kind: 'imported'; file: string; sha256: string; rows: number; label: string }
   | BuiltinSolverSpec;
 
 /** Everything that decides a run's conditions, recorded with it and exported with it. */
@@ -48,6 +50,10 @@ export interface RunManifest {
   solver: SolverSpec;
   timeoutsSec: { setup: number; solve: number; grade: number };
   testRuns: number;
+  /** Attempts per task (repeats); absent in runs made before repeats existed: 1. */
+  attemptsPerTask?: number;
+  /** Tasks left out because gold failed them in some gold run (`excludeSuspect`), with the runs that showed it. */
+  excludedSuspect?: { questionId: string; goldRuns: string[] }[];
   maxRetries: number;
   concurrency: number;
   limits: { cpus: number; memoryMb: number; shmMb: number };
@@ -107,7 +113,10 @@ export interface GraderLog {
 }
 
 export interface Tally {
+  /** Distinct tasks. */
   tasks: number;
+  /** Attempts that count (tasks × repeats; retried tries of system errors not counted): the outcome counts below add up to this. */
+  attempts: number;
   passed: number;
   failed: number;
   timeout: number;
@@ -162,6 +171,10 @@ export const runStartSchema = z
       builtinSolverInputSchema,
     ]),
     concurrency: z.number().int().min(1).max(64).optional(),
+    /** Independent attempts per task (fresh container, fresh conversation); default 1. */
+    attempts: z.number().int().min(1).max(100).optional(),
+    /** Leave out the tasks gold failed in any repeat of any gold run of this dataset (recorded in the manifest). */
+    excludeSuspect: z.boolean().optional(),
     imagePrefix: z.string().regex(/^[a-z0-9][a-z0-9._/-]*$/).optional(),
     imageTag: z.string().regex(/^[\w][\w.-]{0,127}$/).optional(),
     /** Use `<prefix>_monolith` for IC tasks too (manager tasks always use it). */

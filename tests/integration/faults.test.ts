@@ -240,7 +240,7 @@ describe.skipIf(!runnable)('faults (real Docker)', () => {
     }, 5 * MINUTE);
   });
 
-  it('`lancer run` exits 3 and says how many tasks ended in a system error', async () => {
+  it('`lancer run` exits 3 and says how many attempts ended in a system error', async () => {
     const { dir, cleanup } = makeTempDir('lancer-exit-');
     // An image that is not a task image: its container exits before set-up, every try.
     const tag = `lancer-sample_9001:fault-${process.pid}`;
@@ -257,7 +257,7 @@ describe.skipIf(!runnable)('faults (real Docker)', () => {
       );
       expect(result.status, result.stderr).toBe(3);
       expect(JSON.parse(result.stdout)).toMatchObject({ tasks: 1, error: 1 });
-      expect(result.stderr).toMatch(/lancer: 1 of 1 tasks ended in a system error \(outcome error\); see `lancer results run-[\w-]+`/);
+      expect(result.stderr).toMatch(/lancer: 1 of 1 attempts ended in a system error \(outcome error\); see `lancer results run-[\w-]+`/);
     } finally {
       execFileSync('docker', ['rmi', tag]);
       cleanup();

@@ -10,7 +10,7 @@ import { CliError, type CliContext } from '../context';
 import { waitingReporter } from '../run-waiting';
 
 export const runHelp = `lancer run --dataset D [--tasks ID,…|--set NAME] --solver gold|null|<predictions.jsonl>
-           [--concurrency N] [--image-prefix P] [--image-tag T] [--monolith] [--json]
+           [--concurrency N] [--attempts N] [--exclude-suspect] [--image-prefix P] [--image-tag T] [--monolith] [--json]
 lancer run --dataset D [--tasks ID,…] --agent builtin (--endpoint NAME | --base-url URL --model M [--api-key-env VAR])
            [--protocol official|tools] [--max-turns N] [--attempt-budget-usd X] [--budget-usd Y]
            [--price-input X --price-cached Y --price-output Z] [--json]
@@ -19,7 +19,10 @@ lancer run --resume RUN [--json]
   stderr; with --json the summary (runId, tasks, passed, failed, timeout, error, earned and
   available dollars) is printed on stdout. A run survives a crash: --resume carries it on.
   While the Docker daemon is away the run waits (a stderr line says so) and carries on by
-  itself; no try is spent. Exit code 3 when any task ended in a system error.`;
+  itself; no try is spent. Exit code 3 when any attempt ended in a system error.
+  --attempts N makes N independent attempts at every task (fresh container, fresh conversation;
+  retries of system errors are counted apart); a gold run with repeats finds flaky tasks, and
+  --exclude-suspect leaves out tasks gold failed in any gold run (the manifest records which).`;
 
 /** The agent flags of `lancer run`, as parsed (strings; the contract's schema checks them). */
 export interface AgentFlags {
@@ -71,12 +74,25 @@ function agentSolverFrom(f: AgentFlags): RunStartInput['solver'] {
 const dollars = (n: number): string => formatDollarsCli(n);
 
 function summaryOf(runId: string, t: Tally): Record<string, unknown> {
-  return { runId, tasks: t.tasks, passed: t.passed, failed: t.failed, timeout: t.timeout, error: t.error, cancelled: t.cancelled, earned: t.earned, available: t.available };
+  return { runId, tasks: t.tasks, attempts: t.attempts, passed: t.passed, failed: t.failed, timeout: t.timeout, error: t.error, cancelled: t.cancelled, earned: t.earned, available: t.available };
 }
 
 export async function runCommand(
   ctx: CliContext,
-  opts: { dataset?: string; tasks?: string; set?: string; solver?: string; concurrency?: string; imagePrefix?: string; imageTag?: string; monolith: boolean; resume?: string; agent?: AgentFlags },
+  opts: {
+    dataset?: string;
+    tasks?: string;
+    set?: string;
+    solver?: string;
+    concurrency?: string;
+    attempts?: string;
+    excludeSuspect?: boolean;
+    imagePrefix?: string;
+    imageTag?: string;
+    monolith: boolean;
+    resume?: string;
+    agent?: AgentFlags;
+  },
 ): Promise<void> {
   const wb = ctx.openWorkbench();
   const { requeued, reaped } = await wb.engine.recover();
@@ -94,6 +110,10 @@ export async function runCommand(
     if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
       throw new CliError(`--concurrency must be a positive integer, got "${opts.concurrency}"`, 2);
     }
+    const attempts = opts.attempts === undefined ? undefined : Number(opts.attempts);
+    if (attempts !== undefined && (!Number.isInteger(attempts) || attempts < 1 || attempts > 100)) {
+      throw new CliError(`--attempts must be an integer from 1 to 100, got "${opts.attempts}"`, 2);
+    }
     const solver: RunStartInput['solver'] = opts.agent?.agent
       ? agentSolverFrom(opts.agent)
       : opts.solver === 'gold' || opts.solver === 'null'
@@ -105,6 +125,8 @@ export async function runCommand(
       taskSet: opts.set,
       solver,
       concurrency,
+      attempts,
+      excludeSuspect: opts.excludeSuspect || undefined,
       imagePrefix: opts.imagePrefix,
       imageTag: opts.imageTag,
       monolith: opts.monolith || undefined,
@@ -155,11 +177,11 @@ export async function runCommand(
   const run = wb.runs.getRun(runId);
   ctx.result(summaryOf(runId, run.tally), () => {
     const t = run.tally;
-    return `${runId}: ${t.passed} passed, ${t.failed} failed, ${t.timeout} timeout, ${t.error} error of ${t.tasks}; earned ${dollars(t.earned)} of ${dollars(t.available)}`;
+    return `${runId}: ${t.passed} passed, ${t.failed} failed, ${t.timeout} timeout, ${t.error} error of ${t.attempts === t.tasks ? t.tasks : `${t.attempts} attempts (${t.tasks} tasks)`}; earned ${dollars(t.earned)} of ${dollars(t.available)}`;
   });
   // System errors mean the run did not measure what it was asked to: scripts must notice.
   if (run.tally.error > 0) {
-    throw new CliError(`${run.tally.error} of ${run.tally.tasks} tasks ended in a system error (outcome error); see \`lancer results ${runId}\``, 3);
+    throw new CliError(`${run.tally.error} of ${run.tally.attempts} attempts ended in a system error (outcome error); see \`lancer results ${runId}\``, 3);
   }
 }
 

@@ -164,8 +164,14 @@ export class RunEngine {
     const settings = this.deps.settings();
     const dataset = this.deps.datasets.listDatasets().find((d) => d.id === input.datasetId);
     if (!dataset) throw new AppError('not_found', `no dataset "${input.datasetId}"`);
-    const tasks = this.selectTasks(input);
-    if (tasks.length === 0) throw new AppError('invalid_input', 'the selection has no tasks');
+    const selected = this.selectTasks(input);
+    if (selected.length === 0) throw new AppError('invalid_input', 'the selection has no tasks');
+    // Tasks gold failed in some repeat are left out on request, and the manifest says which and why.
+    const suspect = input.excludeSuspect ? this.deps.runs.suspectTasks(dataset.id) : new Map<string, string[]>();
+    const excludedSuspect = selected.filter((t) => suspect.has(t.questionId)).map((t) => ({ questionId: t.questionId, goldRuns: suspect.get(t.questionId)! }));
+    const tasks = selected.filter((t) => !suspect.has(t.questionId));
+    if (tasks.length === 0) throw new AppError('invalid_input', `every selected task is suspect (gold failed it): ${excludedSuspect.length} left out, none left to run`);
+    const attemptsPerTask = input.attempts ?? 1;
 
     const images: RunManifest['images'] = {};
     const profile: RunManifest['profile'] = {};
@@ -203,6 +209,8 @@ export class RunEngine {
       solver,
       timeoutsSec: { setup: settings.setupTimeoutSec, solve: settings.solveTimeoutSec, grade: settings.gradeTimeoutSec },
       testRuns: settings.testRuns,
+      attemptsPerTask,
+      ...(excludedSuspect.length > 0 ? { excludedSuspect } : {}),
       maxRetries: settings.maxRetries,
       concurrency,
       limits: { cpus: settings.cpuLimit, memoryMb: settings.memoryLimitMb, shmMb: settings.shmMb },
@@ -217,6 +225,7 @@ export class RunEngine {
       concurrency,
       maxRetries: settings.maxRetries,
       tasks: tasks.map((t) => ({ questionId: t.questionId, image: images[t.questionId]?.name ?? '', price: t.price })),
+      attemptsPerTask,
     });
     return id;
   }

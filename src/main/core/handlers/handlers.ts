@@ -12,6 +12,8 @@ import { projectRoot } from '../paths';
 import { existsSync } from 'node:fs';
 import { openTraceViewer, traceViewerPage } from '../live/trace-viewer';
 import { importDataset } from '../dataset/importer';
+import { createReport } from '../reports/report-service';
+import { importResults } from '../reports/import-results';
 import type { Workbench } from '../workbench';
 import { inBackground } from '../background';
 import { budgetBytesOf, enforceDiskBudget, listOfficialImages, officialImagesBytes } from '../images/disk-budget';
@@ -116,6 +118,10 @@ export function createHandlers(wb: Workbench, ports: PlatformPorts = {}): Handle
       return { runId };
     },
     'runs.list': () => wb.runs.listRuns(),
+    // Serve mode uploads the file's text (content); the window and the CLI give a path.
+    'runs.importResults': (input) => importResults({ datasets: wb.datasets, runs: wb.runs, appVersion: wb.options.version }, input),
+    // Analytics of finished runs (and their comparison), computed from the ledger on each call.
+    'reports.get': (input) => createReport(wb, input),
     'runs.get': ({ runId }) => ({ ...wb.runs.getRun(runId), seq: wb.engine.lastSeq(runId) }),
     'runs.pause': ({ runId }) => {
       wb.engine.pause(runId);

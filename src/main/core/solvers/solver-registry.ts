@@ -44,5 +44,8 @@ export function builtinSolverFor(choice: RunStartInput['solver'] | SolverSpec): 
     case 'builtin':
       // A model agent needs the run's proxy and each attempt's hooks: the engine makes it (AgentService).
       throw new AppError('internal', 'the built-in agent is made per attempt by the engine, not here');
+    case 'imported':
+      // Imported results are finished when they enter the ledger; nothing is ever solved again.
+      throw new AppError('invalid_input', `an imported run (${choice.label}) has nothing to run`);
   }
 }

@@ -17,6 +17,18 @@ import type { ParsedTask, CsvSchema } from '../dataset/task-rows';
 import { makeSearchText } from '../dataset/task-rows';
 import type { Db } from './database';
 
+/** A task as the analytics see it (core/reports). */
+export interface TaskFact {
+  questionId: string;
+  variant: 'ic_swe' | 'swe_manager';
+  price: number;
+  set: string | null;
+  title: string;
+  /** Manager tasks: proposal ids in the order listed to the model (empty for IC tasks). */
+  proposalIds: number[];
+  correctProposalId: number | null;
+}
+
 export interface NewVersion {
   datasetId: string;
   name: string;
@@ -184,6 +196,29 @@ export class DatasetRepo {
       hasTests: r.has_tests === 1,
       proposalCount: r.proposal_count,
       searchText: r.search_text,
+    }));
+  }
+
+  /**
+   * What the analytics need of every task of one dataset version, without the large columns:
+   * a manager task's proposal ids come out of SQLite in the order they are listed to the model.
+   */
+  taskFacts(versionId: number): TaskFact[] {
+    const rows = this.db
+      .prepare(
+        `SELECT question_id, variant, price, set_name, title, correct_proposal_id,
+                (SELECT json_group_array(json_extract(p.value, '$.id')) FROM json_each(t.proposals_json) p) AS proposal_ids
+         FROM tasks t WHERE version_id = ? ORDER BY row_number`,
+      )
+      .all(versionId) as { question_id: string; variant: TaskFact['variant']; price: number; set_name: string | null; title: string; correct_proposal_id: number | null; proposal_ids: string }[];
+    return rows.map((r) => ({
+      questionId: r.question_id,
+      variant: r.variant,
+      price: r.price,
+      set: r.set_name,
+      title: r.title,
+      proposalIds: JSON.parse(r.proposal_ids) as number[],
+      correctProposalId: r.correct_proposal_id,
     }));
   }
 

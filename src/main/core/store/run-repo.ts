@@ -90,6 +90,23 @@ export interface NewRun {
   concurrency: number;
   maxRetries: number;
   tasks: { questionId: string; image: string; price: number }[];
+  /** Independent attempts per task (default 1). */
+  attemptsPerTask?: number;
+}
+
+/** One try of an attempt, as the analytics read it (core/reports). */
+export interface ReportLedgerRow {
+  questionId: string;
+  attemptIndex: number;
+  retried: boolean;
+  state: AttemptState;
+  price: number;
+  earned: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  usage: UsageSummary | null;
+  /** Manager attempts: the proposal id the solver chose (null: none, or not a manager attempt). */
+  submitted: number | null;
 }
 
 export interface LogLine {
@@ -133,18 +150,24 @@ function toSummary(r: AttemptRow): AttemptSummary {
 export class RunRepo {
   constructor(private readonly db: Db) {}
 
+  /** Writes a run and its queued attempts: `attemptsPerTask` independent attempts of every task. */
   createRun(run: NewRun): void {
     const insertAttempt = this.db.prepare(
       `INSERT INTO attempts (id, run_id, question_id, attempt_index, try_index, state, image, price, queued_at)
-       VALUES (?, ?, ?, 0, 0, 'queued', ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, 0, 'queued', ?, ?, ?)`,
     );
+    const repeats = run.attemptsPerTask ?? 1;
     this.db.transaction(() => {
       const at = now();
       this.db
         .prepare(`INSERT INTO runs (id, status, dataset_id, version_id, solver_json, manifest_json, concurrency, max_retries, created_at)
           VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)`)
         .run(run.id, run.datasetId, run.versionId, JSON.stringify(run.solver), JSON.stringify(run.manifest), run.concurrency, run.maxRetries, at);
-      for (const t of run.tasks) insertAttempt.run(attemptIdFor(run.id, t.questionId, 0, 0), run.id, t.questionId, t.image, t.price, at);
+      // Attempt-major order: every task's first attempt is queued before any second one, so a
+      // run stopped halfway has one attempt at most tasks rather than all attempts at a few.
+      for (let index = 0; index < repeats; index++) {
+        for (const t of run.tasks) insertAttempt.run(attemptIdFor(run.id, t.questionId, index, 0), run.id, t.questionId, index, t.image, t.price, at);
+      }
     })();
   }
 
@@ -157,9 +180,9 @@ export class RunRepo {
   /** Counts over the attempts that count: the newest try of each (task, attempt). */
   tally(runId: string): Tally {
     const rows = this.db
-      .prepare('SELECT state, price, earned FROM attempts WHERE run_id = ? AND retried = 0')
-      .all(runId) as { state: AttemptState; price: number; earned: number }[];
-    const t: Tally = { tasks: rows.length, passed: 0, failed: 0, timeout: 0, error: 0, cancelled: 0, pending: 0, earned: 0, available: 0 };
+      .prepare('SELECT question_id, state, price, earned FROM attempts WHERE run_id = ? AND retried = 0')
+      .all(runId) as { question_id: string; state: AttemptState; price: number; earned: number }[];
+    const t: Tally = { tasks: new Set(rows.map((r) => r.question_id)).size, attempts: rows.length, passed: 0, failed: 0, timeout: 0, error: 0, cancelled: 0, pending: 0, earned: 0, available: 0 };
     for (const r of rows) {
       t.available += r.price;
       t.earned += r.earned;
@@ -167,6 +190,66 @@ export class RunRepo {
       else t.pending += 1;
     }
     return t;
+  }
+
+  /**
+   * Every graded gold attempt of a dataset's runs, per task: how often gold passed (its
+   * flakiness, across repeats and runs) and the gold runs in which it failed. System errors say
+   * nothing about the task and are left out.
+   */
+  goldRecord(datasetId: string): Map<string, { graded: number; passed: number; failedIn: string[] }> {
+    const rows = this.db
+      .prepare(
+        `SELECT a.question_id, a.state, a.run_id FROM attempts a JOIN runs r ON r.id = a.run_id
+         WHERE r.dataset_id = ? AND json_extract(r.solver_json, '$.kind') = 'gold'
+           AND a.retried = 0 AND a.state IN ('passed', 'failed', 'timeout')`,
+      )
+      .all(datasetId) as { question_id: string; state: 'passed' | 'failed' | 'timeout'; run_id: string }[];
+    const record = new Map<string, { graded: number; passed: number; failedIn: string[] }>();
+    for (const r of rows) {
+      const entry = record.get(r.question_id) ?? { graded: 0, passed: 0, failedIn: [] };
+      entry.graded += 1;
+      if (r.state === 'passed') entry.passed += 1;
+      else if (!entry.failedIn.includes(r.run_id)) entry.failedIn.push(r.run_id);
+      record.set(r.question_id, entry);
+    }
+    return record;
+  }
+
+  /**
+   * A run's attempts as the analytics need them, every try included (lean: no patches, logs or
+   * grader text; a manager attempt's chosen proposal comes out of its grader log).
+   */
+  reportRows(runId: string): ReportLedgerRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT question_id, attempt_index, retried, state, price, earned, started_at, finished_at, usage_json,
+                json_extract(grader_json, '$.submitted') AS submitted
+         FROM attempts WHERE run_id = ?`,
+      )
+      .all(runId) as {
+      question_id: string; attempt_index: number; retried: number; state: AttemptState; price: number; earned: number;
+      started_at: string | null; finished_at: string | null; usage_json: string | null; submitted: number | null;
+    }[];
+    return rows.map((r) => ({
+      questionId: r.question_id,
+      attemptIndex: r.attempt_index,
+      retried: r.retried === 1,
+      state: r.state,
+      price: r.price,
+      earned: r.earned,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      usage: r.usage_json === null ? null : (JSON.parse(r.usage_json) as UsageSummary),
+      submitted: typeof r.submitted === 'number' ? r.submitted : null,
+    }));
+  }
+
+  /** Tasks gold failed in any repeat of any gold run of the dataset, with those runs: suspect tasks. */
+  suspectTasks(datasetId: string): Map<string, string[]> {
+    const suspect = new Map<string, string[]>();
+    for (const [questionId, g] of this.goldRecord(datasetId)) if (g.failedIn.length > 0) suspect.set(questionId, g.failedIn.sort());
+    return suspect;
   }
 
   private summary(row: RunRow): RunSummary {
@@ -281,7 +364,7 @@ export class RunRepo {
     if (count <= 0) return [];
     return this.db.transaction(() => {
       const rows = this.db
-        .prepare("SELECT * FROM attempts WHERE run_id = ? AND state = 'queued' ORDER BY queued_at, question_id LIMIT ?")
+        .prepare("SELECT * FROM attempts WHERE run_id = ? AND state = 'queued' ORDER BY queued_at, attempt_index, question_id LIMIT ?")
         .all(runId, count) as AttemptRow[];
       const update = this.db.prepare("UPDATE attempts SET state = 'starting', phase = 'starting', owner_pid = ?, started_at = ? WHERE id = ?");
       const at = now();
@@ -484,5 +567,33 @@ export class RunRepo {
     return this.db
       .prepare('SELECT aa.kind, aa.name, aa.sha256, a.bytes FROM attempt_artifacts aa JOIN artifacts a ON a.sha256 = aa.sha256 WHERE aa.attempt_id = ? ORDER BY aa.name')
       .all(attemptId) as ArtifactInfo[];
+  }
+
+  /**
+   * Writes a run that finished elsewhere (an imported results.csv): the run row, finished, and
+   * its attempts in their final states, in one transaction. Each attempt is one try (try 0,
+   * never retried) queued and finished at `at` (its start is not known); nothing will ever run it.
+   */
+  insertFinishedRun(
+    run: { id: string; datasetId: string; versionId: number; solver: SolverSpec; manifest: RunManifest; at: string },
+    attempts: { questionId: string; attemptIndex: number; state: AttemptOutcome; image: string; price: number; earned: number; usage: UsageSummary | null }[],
+  ): void {
+    const insertAttempt = this.db.prepare(
+      `INSERT INTO attempts (id, run_id, question_id, attempt_index, try_index, state, image, price, earned, queued_at, started_at, finished_at, usage_json)
+       VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, NULL, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      this.db
+        .prepare(`INSERT INTO runs (id, status, dataset_id, version_id, solver_json, manifest_json, concurrency, max_retries, owner_pid, created_at, finished_at)
+          VALUES (?, 'finished', ?, ?, ?, ?, 1, 0, NULL, ?, ?)`)
+        .run(run.id, run.datasetId, run.versionId, JSON.stringify(run.solver), JSON.stringify(run.manifest), run.at, run.at);
+      for (const a of attempts) {
+        insertAttempt.run(
+          attemptIdFor(run.id, a.questionId, a.attemptIndex, 0), run.id, a.questionId, a.attemptIndex, a.state, a.image, a.price, a.earned,
+          // When it started is not known (results files carry no times): no wall time is made up.
+          run.at, run.at, a.usage === null ? null : JSON.stringify(a.usage),
+        );
+      }
+    })();
   }
 }

@@ -106,6 +106,8 @@ export function solverName(run: RunSummary | undefined): string {
       return solver.kind;
     case 'predictions':
       return solver.file.split(/[\\/]/).pop() ?? solver.file;
+    case 'imported':
+      return solver.label;
     case 'builtin':
       return `agent ${solver.endpoint.model}`;
     default:

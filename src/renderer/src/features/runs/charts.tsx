@@ -47,7 +47,7 @@ export function OutcomeBar({
   height?: number;
   legend?: boolean;
 }): ReactElement {
-  const total = Math.max(tally.tasks, 1);
+  const total = Math.max(tally.attempts, 1);
   const parts = segmentsOf(tally, running);
   const rects: ReactElement[] = [];
   for (let i = 0, x = 0; i < parts.length; i++) {

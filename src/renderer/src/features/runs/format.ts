@@ -72,6 +72,8 @@ export function solverLabel(solver: SolverSpec): string {
       return 'Null (no change)';
     case 'predictions':
       return `Predictions: ${baseName(solver.file)}`;
+    case 'imported':
+      return `Imported: ${solver.label}`;
     case 'builtin':
       return agentSolverLabel(solver);
     default:
@@ -88,6 +90,8 @@ export function solverShort(solver: SolverSpec): string {
       return 'null';
     case 'predictions':
       return baseName(solver.file);
+    case 'imported':
+      return solver.label;
     case 'builtin':
       return agentSolverShort(solver);
     default:

@@ -99,7 +99,11 @@ function RunSummaryPanel({ run }: { run: RunSnapshot }): ReactElement {
         </div>
         <div>
           <h3>
-            Outcomes <span className="muted">· {plural(t.tasks, 'task')}, pass rate {formatPercent(t.passed, t.tasks)}</span>
+            Outcomes{' '}
+            <span className="muted">
+              · {plural(t.tasks, 'task')}
+              {t.attempts > t.tasks && <> × {Math.round(t.attempts / t.tasks)} attempts</>}, pass rate {formatPercent(t.passed, t.attempts)}
+            </span>
           </h3>
           <OutcomeBar tally={t} running={running} />
         </div>

@@ -7,7 +7,7 @@ import type { AttemptSummary, RunEvent, Tally } from '../../../../shared/runs';
 import { LiveLog, LOG_PAGE, type StoredLogLine } from './live-log';
 import { applyRunEvent, retriedTryIds, type RunSnapshot } from './run-state';
 
-const tally: Tally = { tasks: 2, passed: 0, failed: 0, timeout: 0, error: 0, cancelled: 0, pending: 2, earned: 0, available: 750 };
+const tally: Tally = { tasks: 2, attempts: 2, passed: 0, failed: 0, timeout: 0, error: 0, cancelled: 0, pending: 2, earned: 0, available: 750 };
 
 function attempt(questionId: string, tryIndex = 0, patch: Partial<AttemptSummary> = {}): AttemptSummary {
   return {
