@@ -114,6 +114,8 @@ export interface TaskOutcome {
   wallSeconds: number | null;
   /** Gold failed this task in some repeat of some gold run of the dataset. */
   suspect: boolean;
+  /** Every graded gold attempt at this task in the dataset's gold runs: its flakiness (null: no gold run graded it). */
+  gold: { graded: number; passed: number } | null;
 }
 
 export interface DriftItem {

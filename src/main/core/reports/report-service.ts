@@ -9,7 +9,7 @@ import { buildReport, DEFAULT_RESAMPLES, DEFAULT_SEED, type RunInput } from './r
 
 export function createReport(stores: { runs: RunRepo; datasets: DatasetRepo }, request: ReportRequest): Report {
   const factsByVersion = new Map<number, Map<string, TaskFact>>();
-  const suspectByDataset = new Map<string, Map<string, string[]>>();
+  const goldByDataset = new Map<string, ReturnType<RunRepo['goldRecord']>>();
   const inputs: RunInput[] = [...new Set(request.runIds)].map((runId) => {
     const settings = stores.runs.runSettings(runId); // throws not_found naming the run
     const manifest = settings.manifest;
@@ -18,12 +18,12 @@ export function createReport(stores: { runs: RunRepo; datasets: DatasetRepo }, r
       facts = new Map(stores.datasets.taskFacts(settings.versionId).map((f) => [f.questionId, f]));
       factsByVersion.set(settings.versionId, facts);
     }
-    let suspect = suspectByDataset.get(manifest.dataset.id);
-    if (!suspect) {
-      suspect = stores.runs.suspectTasks(manifest.dataset.id);
-      suspectByDataset.set(manifest.dataset.id, suspect);
+    let gold = goldByDataset.get(manifest.dataset.id);
+    if (!gold) {
+      gold = stores.runs.goldRecord(manifest.dataset.id);
+      goldByDataset.set(manifest.dataset.id, gold);
     }
-    return { runId, datasetId: manifest.dataset.id, status: settings.status, manifest, rows: stores.runs.reportRows(runId), tasks: facts, suspect };
+    return { runId, datasetId: manifest.dataset.id, status: settings.status, manifest, rows: stores.runs.reportRows(runId), tasks: facts, gold };
   });
   return buildReport(inputs, {
     excludeSuspect: request.excludeSuspect === true,

@@ -51,7 +51,7 @@ function manifest(over: Partial<RunManifest> = {}): RunManifest {
 }
 
 function run(runId: string, facts: TaskFact[], rows: ReportLedgerRow[], over: Partial<RunInput> = {}): RunInput {
-  return { runId, datasetId: 'sample', status: 'finished', manifest: manifest(), rows, tasks: new Map(facts.map((f) => [f.questionId, f])), suspect: new Map(), ...over };
+  return { runId, datasetId: 'sample', status: 'finished', manifest: manifest(), rows, tasks: new Map(facts.map((f) => [f.questionId, f])), gold: new Map(), ...over };
 }
 
 const usage = (inputTokens: number, outputTokens: number, costUsd: number): UsageSummary => ({
@@ -155,12 +155,18 @@ describe('a run report', () => {
   it('leaves suspect tasks out on request and says which', () => {
     const facts = [ic('a', 100), ic('b', 200)];
     const rows = [row('a', 'failed', 100), row('b', 'passed', 200)];
-    const suspect = new Map([['a', ['gold-run-1']]]);
-    const kept = buildReport([run('r', facts, rows, { suspect })], opts).runs[0]!;
+    const gold = new Map([
+      ['a', { graded: 3, passed: 2, failedIn: ['gold-run-1'] }],
+      ['b', { graded: 3, passed: 3, failedIn: [] }],
+    ]);
+    const kept = buildReport([run('r', facts, rows, { gold })], opts).runs[0]!;
     expect(kept.summary.tasks).toBe(2);
-    expect(kept.tasks.find((t) => t.questionId === 'a')!.suspect).toBe(true);
+    expect(kept.tasks.map((t) => [t.questionId, t.suspect, t.gold])).toEqual([
+      ['a', true, { graded: 3, passed: 2 }],
+      ['b', false, { graded: 3, passed: 3 }],
+    ]);
     expect(kept.excluded).toEqual([]);
-    const without = buildReport([run('r', facts, rows, { suspect })], { ...opts, excludeSuspect: true }).runs[0]!;
+    const without = buildReport([run('r', facts, rows, { gold })], { ...opts, excludeSuspect: true }).runs[0]!;
     expect(without.summary).toMatchObject({ tasks: 1, passed: 1, passRate: 1, available: 200 });
     expect(without.excluded).toEqual([{ questionId: 'a', reason: 'suspect' }]);
   });

@@ -42,8 +42,8 @@ export interface RunInput {
   rows: readonly ReportLedgerRow[];
   /** The tasks of the run's dataset version, by question id. */
   tasks: ReadonlyMap<string, TaskFact>;
-  /** Tasks gold failed in some gold run of the dataset, with those runs. */
-  suspect: ReadonlyMap<string, readonly string[]>;
+  /** Graded gold attempts per task across the dataset's gold runs, and the runs where gold failed it. */
+  gold: ReadonlyMap<string, { graded: number; passed: number; failedIn: readonly string[] }>;
 }
 
 export interface ReportOptions {
@@ -106,7 +106,13 @@ function unknownTask(row: ReportLedgerRow): TaskFact {
   return { questionId: row.questionId, variant: 'ic_swe', price: row.price, set: null, title: `(task ${row.questionId} not in the dataset version)`, proposalIds: [], correctProposalId: null };
 }
 
-function outcomeOf(t: TaskTally, suspect: boolean): TaskOutcome {
+/** Suspect: gold failed the task in some repeat of some gold run. */
+function isSuspect(run: RunInput, questionId: string): boolean {
+  return (run.gold.get(questionId)?.failedIn.length ?? 0) > 0;
+}
+
+function outcomeOf(t: TaskTally, run: RunInput): TaskOutcome {
+  const gold = run.gold.get(t.fact.questionId);
   return {
     questionId: t.fact.questionId,
     variant: t.fact.variant,
@@ -123,7 +129,8 @@ function outcomeOf(t: TaskTally, suspect: boolean): TaskOutcome {
     inputTokens: t.usage.inputTokens,
     outputTokens: t.usage.outputTokens,
     wallSeconds: t.wallCount > 0 ? t.wallSum / t.wallCount : null,
-    suspect,
+    suspect: isSuspect(run, t.fact.questionId),
+    gold: gold ? { graded: gold.graded, passed: gold.passed } : null,
   };
 }
 
@@ -282,9 +289,9 @@ interface BuiltRun {
 function buildRun(run: RunInput, opts: ReportOptions): BuiltRun {
   const all = taskTallies(run);
   const excluded = new Set<string>();
-  if (opts.excludeSuspect) for (const id of all.keys()) if (run.suspect.has(id)) excluded.add(id);
+  if (opts.excludeSuspect) for (const id of all.keys()) if (isSuspect(run, id)) excluded.add(id);
   const tallies = new Map([...all].filter(([id]) => !excluded.has(id)));
-  const outcomes = new Map([...tallies].map(([id, t]) => [id, outcomeOf(t, run.suspect.has(id))]));
+  const outcomes = new Map([...tallies].map(([id, t]) => [id, outcomeOf(t, run)]));
   const list = [...outcomes.values()];
   const variant = (v: TaskOutcome['variant']): Breakdown | null => {
     const inside = list.filter((t) => t.variant === v);
