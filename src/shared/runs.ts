@@ -2,6 +2,7 @@
  * Runs, attempts and their ledger: the types the engine, the CLI and the Runs page share.
  */
 import { z } from 'zod';
+import { assertNever } from './result';
 import { builtinSolverInputSchema, type AgentStepRecord, type BuiltinSolverSpec, type StopReason, type UsageSummary } from './agents';
 
 /** Where an attempt is. The first five are live; the rest are final and never change again. */
@@ -58,6 +59,23 @@ export interface RunManifest {
   concurrency: number;
   limits: { cpus: number; memoryMb: number; shmMb: number };
   host: { platform: string; arch: string; node: string; docker: string | null };
+}
+
+/** A solver's short name: gold, null, a predictions file's name, `imported <label>`, `agent <model>`. */
+export function solverName(solver: SolverSpec): string {
+  switch (solver.kind) {
+    case 'gold':
+    case 'null':
+      return solver.kind;
+    case 'predictions':
+      return solver.file.split(/[\\/]/).pop() ?? solver.file;
+    case 'imported':
+      return `imported ${solver.label}`;
+    case 'builtin':
+      return `agent ${solver.endpoint.model}`;
+    default:
+      return assertNever(solver, 'solver');
+  }
 }
 
 export interface AttemptSummary {

@@ -1,24 +1,18 @@
 /**
  * The `lancer` CLI end to end on a real SQLite file: import, datasets, tasks, errors.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../helpers/temp-dir';
 import { repoRoot } from '../helpers/workbench-server';
+import { lancerIn } from '../helpers/cli';
 
 const { dir, cleanup } = makeTempDir('lancer-cli-');
 const lite = path.resolve(repoRoot, '../shared/data/swelancer/swelancer_tasks_lite.csv');
 const liteIssues = path.resolve(repoRoot, '../shared/data/swelancer/issues');
 
-function lancer(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'lancer.js'), ...args, '--data-dir', dir], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const lancer = lancerIn(dir);
 
 describe('lancer import / datasets / tasks', () => {
   afterAll(() => cleanup());

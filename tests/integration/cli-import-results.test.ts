@@ -2,24 +2,18 @@
  * `lancer import-results` end to end on a real SQLite file: an official results.csv becomes a
  * finished run, a bad file stores nothing and says where it is wrong.
  */
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../helpers/temp-dir';
 import { repoRoot } from '../helpers/workbench-server';
 import { Workbench } from '../../src/main/core/workbench';
+import { lancerIn } from '../helpers/cli';
 
 const { dir, cleanup } = makeTempDir('lancer-cli-import-results-');
 const sampleCsv = path.join(repoRoot, 'resources/sample-benchmark/tasks.csv');
 const fixtures = path.join(repoRoot, 'tests/fixtures/results');
 
-function lancer(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'lancer.js'), ...args, '--data-dir', dir], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const lancer = lancerIn(dir);
 
 /** Runs in the store (the CLI lists none by itself). */
 async function runCount(): Promise<number> {

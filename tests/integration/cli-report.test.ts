@@ -3,23 +3,19 @@
  * attempts per task), compared with McNemar's p and drift; and an imported official results.csv
  * with three attempts per task whose pass@k is checked against the formula worked out here.
  */
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/shared/reports';
 import { makeTempDir } from '../helpers/temp-dir';
 import { canRunSample, ensureSampleImages, sampleCsv, sampleIssues } from '../helpers/sample-images';
 import { repoRoot } from '../helpers/workbench-server';
+import { lancerIn } from '../helpers/cli';
 
 const MINUTE = 60_000;
 const { dir, cleanup } = makeTempDir('lancer-cli-report-');
-const lancerJs = path.join(repoRoot, 'bin', 'lancer.js');
 const TASKS = '9001,9101-manager-0';
 
-function lancer(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [lancerJs, ...args, '--data-dir', dir], { cwd: repoRoot, encoding: 'utf8', timeout: 5 * MINUTE });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const lancer = lancerIn(dir);
 
 /** n choose k, by the definition (small numbers only): the test's own pass@k. */
 function choose(n: number, k: number): number {

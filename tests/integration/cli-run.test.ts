@@ -3,21 +3,15 @@
  * one live status line while pipes get plain lines (a real gold run of a sample task in Docker).
  */
 import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../helpers/temp-dir';
 import { canRunSample, dockerCli, ensureSampleImages, sampleCsv, sampleIssues } from '../helpers/sample-images';
 import { Workbench } from '../../src/main/core/workbench';
-import { repoRoot } from '../helpers/workbench-server';
+import { lancerIn, lancerJs } from '../helpers/cli';
 
 const MINUTE = 60_000;
 const { dir, cleanup } = makeTempDir('lancer-cli-run-');
-const lancerJs = path.join(repoRoot, 'bin', 'lancer.js');
-
-function lancer(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [lancerJs, ...args, '--data-dir', dir], { cwd: repoRoot, encoding: 'utf8', timeout: 5 * MINUTE });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const lancer = lancerIn(dir);
 
 const dockerOk = await canRunSample();
 

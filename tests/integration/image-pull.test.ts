@@ -31,7 +31,7 @@ import { packTar } from '../../src/main/core/images/tar-writer';
 import { Workbench } from '../../src/main/core/workbench';
 import { ensureSampleImages, hasImage, sampleCsv, sampleIssues } from '../helpers/sample-images';
 import { makeTempDir } from '../helpers/temp-dir';
-import { repoRoot } from '../helpers/workbench-server';
+import { lancerIn } from '../helpers/cli';
 
 const REGISTRY_BIN = '/usr/bin/docker-registry';
 const MINUTE = 60_000;
@@ -73,13 +73,7 @@ describe.skipIf(!canRun)('official images: pull from a registry, cancel and resu
   /** The image ids the registry will hand out, by question id. */
   const pushedIds = new Map<string, string>();
 
-  function lancer(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'lancer.js'), ...args, '--data-dir', dataDir], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  }
+  const lancer = lancerIn(dataDir);
 
   beforeAll(async () => {
     // This suite removes official images to stay under a budget; it must not touch anyone else's.

@@ -8,14 +8,15 @@
  * daemon with `docker load` (see image-pull.ts). A blob is deleted once its image is loaded.
  */
 import { isProcessAlive } from '../processes';
-import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { ImageReference, ManifestLayer, RegistryClient } from './registry-client';
+import { hashFile, sizeOf } from '../files';
 
 /** Options of {@link BlobCache.download}. */
 export interface BlobDownloadOptions {
@@ -177,14 +178,3 @@ function hexOf(digest: string): string {
   return m[1]!;
 }
 
-async function sizeOf(file: string): Promise<number | undefined> {
-  try {
-    return (await stat(file)).size;
-  } catch {
-    return undefined;
-  }
-}
-
-async function hashFile(file: string, hash: Hash): Promise<void> {
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-}

@@ -28,7 +28,7 @@ import {
   type SetBreakdown,
   type TaskOutcome,
 } from '../../../shared/reports';
-import type { RunManifest, SolverSpec } from '../../../shared/runs';
+import { solverName, type RunManifest } from '../../../shared/runs';
 import type { TaskFact } from '../store/dataset-repo';
 import type { ReportLedgerRow } from '../store/run-repo';
 import { bootstrapSums, mcnemarExactP, passAtK, passHatK } from './stats';
@@ -262,21 +262,6 @@ function costReport(tallies: readonly TaskTally[], outcomes: readonly TaskOutcom
     estimated: usage.estimated,
     wallSeconds: outcomes.reduce((s, t) => s + (t.wallSeconds ?? 0), 0),
   };
-}
-
-/** A short name for a solver: gold, null, a predictions file, an imported label, agent <model>. */
-export function solverName(solver: SolverSpec): string {
-  switch (solver.kind) {
-    case 'gold':
-    case 'null':
-      return solver.kind;
-    case 'predictions':
-      return solver.file.split(/[\\/]/).pop() ?? solver.file;
-    case 'imported':
-      return `imported ${solver.label}`;
-    case 'builtin':
-      return `agent ${solver.endpoint.model}`;
-  }
 }
 
 interface BuiltRun {

@@ -6,8 +6,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { AttemptReplay } from '../../../../shared/replay';
-import type { AttemptDetail, AttemptSummary, RunSummary } from '../../../../shared/runs';
-import { assertNever } from '../../../../shared/result';
+import { solverName as solverNameOf, type AttemptDetail, type AttemptSummary, type RunSummary } from '../../../../shared/runs';
 import { invoke } from '../../api';
 
 export function errorText(error: unknown): string {
@@ -96,23 +95,9 @@ export function useSiblingAttempts(questionId: string, excludeId: string): Sibli
   return siblings;
 }
 
-/** "gold", "null", the predictions file's name, or "agent <model>". */
+/** The run's solver in short ("gold", a predictions file, "agent <model>"), or a dash. */
 export function solverName(run: RunSummary | undefined): string {
-  if (!run) return '—';
-  const solver = run.solver;
-  switch (solver.kind) {
-    case 'gold':
-    case 'null':
-      return solver.kind;
-    case 'predictions':
-      return solver.file.split(/[\\/]/).pop() ?? solver.file;
-    case 'imported':
-      return solver.label;
-    case 'builtin':
-      return `agent ${solver.endpoint.model}`;
-    default:
-      return assertNever(solver, 'solver');
-  }
+  return run ? solverNameOf(run.solver) : '—';
 }
 
 /** The run id without its `run-` prefix, which is still unique. */

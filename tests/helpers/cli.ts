@@ -1,0 +1,23 @@
+/**
+ * The `lancer` command line as the CLI suites run it: a separate Node process on one data dir,
+ * from the repository's bin/lancer.js, its output captured.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { repoRoot } from './workbench-server';
+
+export const lancerJs = path.join(repoRoot, 'bin', 'lancer.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A `lancer(...args)` bound to a data dir (passed as --data-dir); 5 minutes at most per call. */
+export function lancerIn(dataDir: string): (...args: string[]) => CliResult {
+  return (...args) => {
+    const r = spawnSync(process.execPath, [lancerJs, ...args, '--data-dir', dataDir], { cwd: repoRoot, encoding: 'utf8', timeout: 5 * 60_000 });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+}
