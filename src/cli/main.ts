@@ -12,6 +12,7 @@ import { serveCommand, serveHelp } from './commands/serve';
 import { reportCommand, reportHelp } from './commands/report';
 import { containersCommand, containersHelp } from './commands/containers';
 import { endpointsCommand, endpointsHelp } from './commands/endpoints';
+import { agentsCommand, agentsHelp } from './commands/agents';
 import { importResultsCommand, importResultsHelp } from './commands/import-results';
 import { CliError, createContext, type CliContext } from './context';
 import { AppError } from '../shared/result';
@@ -190,6 +191,12 @@ const commands: Record<string, Command> = {
         reasoningEffort: v['reasoning-effort'] as string | undefined,
         maxTokens: v['max-tokens'] as string | undefined,
       }),
+  },
+  agents: {
+    summary: 'list the CLI coding agents and fetch their binaries from npm into the cache',
+    help: agentsHelp,
+    options: {},
+    run: (ctx, _v, positionals) => agentsCommand(ctx, positionals),
   },
   containers: {
     summary: 'list or remove the containers kept after failed attempts',

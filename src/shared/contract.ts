@@ -27,6 +27,7 @@ import type { AgentStepRecord } from './agents';
 import { runStartSchema, type AttemptDetail, type KeptContainer, type RunDetail, type RunEvent, type RunSummary } from './runs';
 import { reportRequestSchema, type Report } from './reports';
 import { endpointNameSchema, endpointSaveSchema, type EndpointInfo, type EndpointTestResult } from './endpoints';
+import { cliAgentNameSchema, type AgentFetchEvent, type CliAgentInfo } from './cli-agents';
 
 /** What to pull: a dataset's tasks (or some of them), per-task images or the monolith, a registry. */
 const pullRequestSchema = z
@@ -173,6 +174,14 @@ export const channels = {
   'attempts.logs': channel<{ id: number; phase: string; at: string; text: string }[]>()(
     z.object({ attemptId: z.string().min(1), afterId: z.number().int().min(0).optional() }).strict(),
   ),
+  /** The CLI agents (Codex CLI, opencode, Claude Code, Qwen Code): pinned version, cache state, sizes. */
+  'agents.list': channel<CliAgentInfo[]>()(noInput),
+  /**
+   * Fills an agent's binary cache from the npm registry in the background (joins a fetch of it
+   * already running); progress as `agents.fetchProgress` events, the first `plan` (the download
+   * size), the last `finished`.
+   */
+  'agents.fetch': channel<{ fetchId: string }>()(z.object({ name: cliAgentNameSchema }).strict()),
 } as const;
 
 export type Channels = typeof channels;
@@ -189,12 +198,13 @@ export interface EventMap {
   'run.event': RunEvent;
   'images.progress': ImageBuildEvent;
   'images.pullProgress': ImagePullEvent;
+  'agents.fetchProgress': AgentFetchEvent;
 }
 
 export type EventName = keyof EventMap;
 
 /** The list of event names, for transports that subscribe by allowlist. */
-export const eventNames: readonly EventName[] = ['docker.status', 'import.progress', 'run.event', 'images.progress', 'images.pullProgress'];
+export const eventNames: readonly EventName[] = ['docker.status', 'import.progress', 'run.event', 'images.progress', 'images.pullProgress', 'agents.fetchProgress'];
 
 export function isChannelName(name: string): name is ChannelName {
   return Object.prototype.hasOwnProperty.call(channels, name);
