@@ -3,7 +3,6 @@
  * same cache service as the window's `agents.*` channels.
  */
 import { cliAgentNames, type AgentFetchEvent, type AgentFetchPlan, type CliAgentInfo } from '../../shared/cli-agents';
-import { agentCacheFor } from '../../main/core/agents/cli/agent-cache';
 import { assertNever } from '../../shared/result';
 import { CliError, type CliContext } from '../context';
 import { formatDuration, StatusLine } from '../progress';
@@ -66,7 +65,7 @@ function planText(plan: AgentFetchPlan): string {
 export async function agentsCommand(ctx: CliContext, positionals: string[]): Promise<void> {
   const [action, name, ...rest] = positionals;
   if (rest.length > 0) throw new CliError(`unexpected argument "${rest[0]}"\n\n${agentsHelp}`, 2);
-  const cache = agentCacheFor(ctx.dataDir);
+  const cache = ctx.openWorkbench().agentCache;
   switch (action) {
     case 'list':
     case undefined: {
@@ -122,7 +121,7 @@ async function fetchAgent(ctx: CliContext, name: string): Promise<void> {
     }
   };
   try {
-    const agent = await agentCacheFor(ctx.dataDir).fetch(name, { onEvent, signal: abort.signal });
+    const agent = await ctx.openWorkbench().agentCache.fetch(name, { onEvent, signal: abort.signal });
     ctx.result(agent, () => `${agent.name} ${agent.version}: ready in ${agent.cacheDir} (${formatBytes(agent.sizeOnDisk)} on disk, ${formatDuration(Date.now() - started)})`);
   } catch (error) {
     status?.end();

@@ -26,6 +26,7 @@ import { SettingsStore } from './store/settings-store';
 import { ImageUseRepo } from './store/image-use-repo';
 import { createRunImageHooks } from './images/disk-budget';
 import { ImagePuller } from './images/image-pull';
+import { AgentCache } from './agents/cli/agent-cache';
 import { inBackground, logBackgroundFailure } from './background';
 import { EndpointService } from './agents/endpoints/endpoint-service';
 import { FileSecretStore, type SecretStore } from './agents/endpoints/secret-store';
@@ -67,6 +68,8 @@ export class Workbench {
   readonly imageUse: ImageUseRepo;
   /** Pulls of the official images (images.pull, `lancer images pull`). */
   readonly imagePuller: ImagePuller;
+  /** CLI agents' binaries from npm, one fetch per agent at a time (the lock file guards other processes). */
+  readonly agentCache: AgentCache;
   /** API keys, kept apart from the database. */
   readonly secrets: SecretStore;
   /** Named model endpoints (endpoints.*, `lancer endpoints`) and the resolver runs use. */
@@ -95,6 +98,7 @@ export class Workbench {
       settings: () => this.settings.get(),
       listTasks: (datasetId) => this.datasets.listTasks({ datasetId }),
     });
+    this.agentCache = new AgentCache({ dataDir: options.dataDir });
     this.artifacts = new ArtifactStore(options.dataDir, this.db);
     const keep = (attemptId: string, kind: 'video' | 'trace' | 'log' | 'patch', name: string, data: Buffer): void => {
       const { sha256, bytes } = this.artifacts.put(data, name);

@@ -17,7 +17,6 @@ import { importResults } from '../reports/import-results';
 import type { Workbench } from '../workbench';
 import { inBackground } from '../background';
 import { budgetBytesOf, enforceDiskBudget, listOfficialImages, officialImagesBytes } from '../images/disk-budget';
-import { agentCacheFor } from '../agents/cli/agent-cache';
 
 export type Handler<K extends ChannelName> = (
   input: ChannelParsedInput<K>,
@@ -171,9 +170,9 @@ export function createHandlers(wb: Workbench, ports: PlatformPorts = {}): Handle
     'endpoints.save': (input) => wb.endpoints.save(input),
     'endpoints.remove': ({ name }) => ({ removed: wb.endpoints.remove(name) }),
     'endpoints.test': ({ name }) => wb.endpoints.test(name),
-    'agents.list': () => agentCacheFor(wb.dataDir).list(),
+    'agents.list': () => wb.agentCache.list(),
     'agents.fetch': ({ name }) => {
-      const { fetchId, done } = agentCacheFor(wb.dataDir).start(name, { onEvent: (event) => wb.events.emit('agents.fetchProgress', event) });
+      const { fetchId, done } = wb.agentCache.start(name, { onEvent: (event) => wb.events.emit('agents.fetchProgress', event) });
       // A failure reaches the UI as the `finished` event; nobody else awaits it.
       done.catch(() => undefined);
       return { fetchId };

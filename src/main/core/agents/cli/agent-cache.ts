@@ -517,18 +517,6 @@ export class AgentCache {
   }
 }
 
-const caches = new Map<string, AgentCache>();
-
-/** The agent cache of a data dir, one per process so "one fetch per agent" holds across callers. */
-export function agentCacheFor(dataDir: string): AgentCache {
-  const key = path.resolve(dataDir);
-  let cache = caches.get(key);
-  if (!cache) {
-    cache = new AgentCache({ dataDir: key });
-    caches.set(key, cache);
-  }
-  return cache;
-}
 
 
 interface FileStat {
