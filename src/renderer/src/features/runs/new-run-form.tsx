@@ -1,8 +1,8 @@
 /**
  * "New run": a dataset, what to run (every task, a saved task set, or question ids), the
  * solver (gold, null, a predictions file, or the built-in model agent with its endpoint,
- * protocol, limits and budget), and how many attempts at once; Start calls `runs.start` and
- * opens the new run.
+ * protocol, limits and budget), how many attempts at once, how many attempts per task, and
+ * whether to leave out tasks gold failed; Start calls `runs.start` and opens the new run.
  */
 import { useEffect, useMemo, useState, type FormEvent, type ReactElement } from 'react';
 import type { EndpointInfo } from '../../../../shared/endpoints';
@@ -39,6 +39,10 @@ export function NewRunForm({ onStarted, onClose }: { onStarted: (runId: string) 
   const [predictions, setPredictions] = useState('');
   const [agent, setAgent] = useState<AgentDraft>(emptyAgentDraft);
   const [concurrency, setConcurrency] = useState('');
+  /** Independent attempts at every task: more than one gives pass@k and pass^k. */
+  const [attemptsPerTask, setAttemptsPerTask] = useState('1');
+  /** Leave out tasks that gold failed in some gold run: their tests may not be trustworthy. */
+  const [excludeSuspect, setExcludeSuspect] = useState(false);
   /** One image (the monolith) for every task, as the official harness's use_single_image. */
   const [monolith, setMonolith] = useState(false);
   const [tasksOf, setTasksOf] = useState<{ datasetId: string; rows: TaskRow[] }>();
@@ -130,6 +134,13 @@ export function NewRunForm({ onStarted, onClose }: { onStarted: (runId: string) 
       }
       input.concurrency = parallel;
     }
+    const attempts = Number(attemptsPerTask);
+    if (attemptsPerTask.trim() === '' || !Number.isInteger(attempts) || attempts < 1 || attempts > 100) {
+      setError('Attempts per task is a whole number from 1 to 100.');
+      return;
+    }
+    input.attempts = attempts;
+    if (excludeSuspect) input.excludeSuspect = true;
     if (monolith) input.monolith = true;
     if (solver === 'predictions' && predictions.trim() === '') {
       setError('Give the path of a predictions file on the machine running the workbench.');
@@ -261,9 +272,24 @@ export function NewRunForm({ onStarted, onClose }: { onStarted: (runId: string) 
           />
           <small className="muted">Default {choices.concurrency} (Settings)</small>
         </label>
+        <label className="field narrow">
+          <span>Attempts per task</span>
+          <input
+            type="number"
+            min={1}
+            max={100}
+            value={attemptsPerTask}
+            onChange={(e) => setAttemptsPerTask(e.target.value)}
+          />
+          <small className="muted">More than 1 gives pass@k</small>
+        </label>
         <label className="field checkbox">
           <input type="checkbox" checked={monolith} onChange={(e) => setMonolith(e.target.checked)} />
           <span>Monolith image for every task</span>
+        </label>
+        <label className="field checkbox">
+          <input type="checkbox" checked={excludeSuspect} onChange={(e) => setExcludeSuspect(e.target.checked)} />
+          <span>Exclude suspect tasks (gold failed them)</span>
         </label>
         {solver === 'builtin' && <AgentSolverFields draft={agent} endpoints={choices.endpoints} onChange={setAgent} />}
       </div>
