@@ -4,7 +4,7 @@
  * windows; links go to the system browser instead.
  */
 import { BrowserWindow, shell } from 'electron';
-import path from 'node:path';
+import { isOwnRendererUrl } from './window-url';
 
 export function createMainWindow(opts: { preloadPath: string; rendererUrl?: string; rendererFile: string }): BrowserWindow {
   const win = new BrowserWindow({
@@ -26,8 +26,7 @@ export function createMainWindow(opts: { preloadPath: string; rendererUrl?: stri
   });
   win.once('ready-to-show', () => win.show());
 
-  const isOwnUrl = (url: string): boolean =>
-    opts.rendererUrl ? url.startsWith(opts.rendererUrl) : url.startsWith('file://') && url.includes(path.basename(opts.rendererFile));
+  const isOwnUrl = (url: string): boolean => isOwnRendererUrl(url, { devServerUrl: opts.rendererUrl, file: opts.rendererFile });
 
   win.webContents.setWindowOpenHandler(({ url }) => {
     openExternally(url);
