@@ -10,13 +10,14 @@
  * Skips when Chromium is missing or no Docker daemon answers (fails instead under CI=true).
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Browser, Download, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report, ReportRequest } from '../../src/shared/reports';
 import type { RunDetail, RunSummary } from '../../src/shared/runs';
 import { hasChromium, launchChromium } from '../helpers/browser';
 import { canRunSample, ensureSampleImages, sampleCsv, sampleIssues } from '../helpers/sample-images';
-import { callChannel, startTestServer, type TestServer } from '../helpers/workbench-server';
+import { callChannel, repoRoot, startTestServer, type TestServer } from '../helpers/workbench-server';
 
 const ready = hasChromium && (await canRunSample());
 
@@ -98,7 +99,7 @@ describe.skipIf(!ready)('analytics on the Results page, in Chromium, with real D
     await form.getByRole('radio', { name: /Null/ }).check();
     await form.getByLabel('Attempts per task').fill('2');
     await form.getByRole('checkbox', { name: 'Exclude suspect tasks (gold failed them)' }).check();
-    await expect.poll(() => form.getByTestId('new-run-preview').textContent()).toMatch(/^3 tasks · \$/);
+    await expect.poll(() => form.getByTestId('new-run-preview').textContent()).toMatch(new RegExp(`^${TASKS.length} tasks · \\$`));
     const before = page.url();
     const [started] = await Promise.all([
       page.waitForRequest((r) => r.url().endsWith('/api/invoke/runs.start')),
@@ -263,6 +264,23 @@ describe.skipIf(!ready)('analytics on the Results page, in Chromium, with real D
     }
     const direct = await callChannel<Report>(t, 'reports.get', { runIds: [goldRunId, nullRunId], excludeSuspect: true });
     expect(direct.runs.map((r) => r.excluded)).toEqual(toggled.report.runs.map((r) => r.excluded));
+  });
+
+  it('imports an official results.csv from the page and picks it beside the others', { timeout: 60_000 }, async () => {
+    await nextReport(page, () => page.getByRole('checkbox', { name: 'Exclude suspect tasks' }).uncheck());
+    await page.getByRole('button', { name: 'Import results…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Import results' });
+    await dialog.getByLabel('Dataset').selectOption('sample');
+    // Serve mode: the file is chosen in the browser and its text sent (the server cannot read the user's disk).
+    await dialog.getByLabel('results.csv').setInputFiles(path.join(repoRoot, 'tests/fixtures/results/sample-3x3.csv'));
+    const next = await nextReport(page, () => dialog.getByRole('button', { name: 'Import', exact: true }).click());
+    await dialog.waitFor({ state: 'hidden' });
+    expect(next.request.runIds.slice(0, 2)).toEqual([goldRunId, nullRunId]);
+    const imported = next.report.runs[2]!;
+    expect(imported.solver).toBe('imported sample-3x3.csv');
+    // The fixture: 3 tasks × 3 attempts, 4 passed.
+    expect(imported).toMatchObject({ attemptsPerTask: 3, summary: { tasks: 3, attempts: 9, passed: 4 } });
+    await expect.poll(() => page.locator(`.results-table tr[data-run-id="${imported.runId}"] [data-testid="pick-letter"]`).textContent()).toBe('C');
   });
 
   it('raised no page errors and no CSP violations', async () => {

@@ -19,6 +19,7 @@ import { CompareSection } from './compare-view';
 import { downloadText } from './export';
 import { pickLetter, reportJson, reportStem, runNames } from './report-tables';
 import { useReport } from './use-report';
+import { ImportResultsDialog } from './import-results-dialog';
 import './results.css';
 
 /** Newest first: the finish time where there is one. */
@@ -38,6 +39,7 @@ export function ResultsPage(): ReactElement {
   const [picked, setPicked] = useState<string[] | null>(null);
   const [excludeSuspect, setExcludeSuspect] = useState(false);
   const [round, setRound] = useState(0);
+  const [importing, setImporting] = useState(false);
 
   useEffect(() => connectRunEvents(), []);
   useEffect(() => {
@@ -83,6 +85,9 @@ export function ResultsPage(): ReactElement {
           <button type="button" disabled={pickedIds.length === 0} onClick={() => setRound((r) => r + 1)}>
             Refresh
           </button>
+          <button type="button" onClick={() => setImporting(true)}>
+            Import results…
+          </button>
           <button
             type="button"
             disabled={state.status !== 'ready'}
@@ -96,6 +101,16 @@ export function ResultsPage(): ReactElement {
           </button>
         </div>
       </header>
+      {importing && (
+        <ImportResultsDialog
+          onClose={() => setImporting(false)}
+          onImported={({ runId }) => {
+            setImporting(false);
+            // The imported run joins the picked ones, as the run compared with what was there.
+            void loadRuns().then(() => setPicked([...pickedIds.filter((id) => id !== runId), runId].slice(0, MAX_PICKED)));
+          }}
+        />
+      )}
       {listError && <p className="error-box">Could not list the runs: {listError}</p>}
       {runs === undefined ? (
         <p className="muted">Loading…</p>
