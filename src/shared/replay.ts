@@ -53,6 +53,11 @@ export interface TraceReplay {
   frames: ReplayFrame[];
   console: ReplayConsoleEntry[];
   network: ReplayNetworkEntry[];
+  /**
+   * Set when the trace could not be read (damaged, or refused as too large): the rest of the
+   * replay (video, log, other traces) still opens; this trace is empty and says why.
+   */
+  error?: string | null;
 }
 
 export interface RunReplay {

@@ -96,6 +96,19 @@ describe('ReplayService for an agent attempt', () => {
     expect(two?.video?.startWallMs).toBeNull();
   });
 
+  it('opens the rest of a replay when one trace is damaged, and says which and why', () => {
+    keep('trace', 'trace-run1-0.zip', Buffer.from('PK\u0003\u0004 not really a zip'));
+    keep('trace', 'trace-run1-1.zip', traceZip(T0));
+    keep('log', 'pytest-run1.log', Buffer.from('1 passed'));
+    const replay = replays.replay(attemptId);
+    const [damaged, fine] = replay.runs[0]!.traces;
+    expect(damaged).toMatchObject({ name: 'trace-run1-0.zip', actions: [], frames: [] });
+    expect(damaged!.error).toMatch(/^trace-run1-0\.zip could not be read: /);
+    expect(fine!.error ?? null).toBeNull();
+    expect(fine!.actions).toHaveLength(1);
+    expect(replay.runs[0]!.log).toBe('1 passed');
+  });
+
   it('gives other solvers empty agent parts', () => {
     keep('log', 'pytest-run1.log', Buffer.from('grading log'));
     const replay = replays.replay(attemptId);

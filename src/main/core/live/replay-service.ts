@@ -28,11 +28,21 @@ export class ReplayService {
   private trace(a: ArtifactInfo): TraceReplay {
     let parsed = this.traces.get(a.sha256);
     if (!parsed) {
-      parsed = parseTrace(readFileSync(this.artifacts.pathOf(a.sha256)), { name: a.name, sha256: a.sha256 });
+      parsed = this.parseOrExplain(a);
       if (this.traces.size > 50) this.traces.delete(this.traces.keys().next().value as string);
       this.traces.set(a.sha256, parsed);
     }
     return parsed;
+  }
+
+  /** One damaged trace must not take the whole replay down: it comes back empty, saying why. */
+  private parseOrExplain(a: ArtifactInfo): TraceReplay {
+    try {
+      return parseTrace(readFileSync(this.artifacts.pathOf(a.sha256)), { name: a.name, sha256: a.sha256 });
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return { name: a.name, sha256: a.sha256, bytes: a.bytes, title: null, wallStartMs: 0, durationMs: 0, actions: [], frames: [], console: [], network: [], error: `${a.name} could not be read: ${why}` };
+    }
   }
 
   replay(attemptId: string): AttemptReplay {

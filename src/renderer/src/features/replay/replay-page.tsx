@@ -156,6 +156,11 @@ function ReplayBody({ replay, context }: { replay: AttemptReplay; context: Attem
             {trace && <TraceViewerButton sha256={trace.sha256} />}
             <ComparePicker attemptId={replay.attemptId} questionId={replay.questionId} />
           </div>
+          {trace?.error && (
+            <p className="error-box" role="alert">
+              {trace.error}. The video and the test log below are unaffected.
+            </p>
+          )}
           <RunReplayView
             key={`${sourceId(source)}/${traceIndex}`}
             run={run}
