@@ -142,6 +142,11 @@ export async function startScriptedModelServer(opts: ScriptedModelServerOptions)
       else sendJson(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'script' })) });
       return;
     }
+    if (req.method === 'POST' && pathname === '/v1/messages/count_tokens') {
+      // Anthropic's token counter (Claude Code asks it): a rough count of the request's text, no script step used.
+      sendJson(res, 200, { input_tokens: Math.ceil(raw.length / 4) });
+      return;
+    }
     const api: Api | null =
       pathname === '/v1/chat/completions' ? 'chat' : pathname === '/v1/responses' ? 'responses' : pathname === '/v1/messages' ? 'messages' : null;
     if (req.method !== 'POST' || api === null) {

@@ -237,6 +237,21 @@ describe('MeteringProxy usage', () => {
   });
 });
 
+describe('MeteringProxy: Anthropic token counting', () => {
+  it('forwards /v1/messages/count_tokens with the real key and the run\'s model, unmetered', async () => {
+    const s = await setup({ script: [{ text: 'unused' }] }, { upstream: { model: 'served-model' } });
+    const counted = await post(`${s.anthropicBaseUrl}/v1/messages/count_tokens`, s.runKey, messagesBody(), true);
+    expect(counted.status).toBe(200);
+    expect(((await counted.json()) as { input_tokens: number }).input_tokens).toBeGreaterThan(0);
+    const upstream = s.server.requests.at(-1)!;
+    expect(upstream.path).toBe('/v1/messages/count_tokens');
+    expect(upstream.headers['x-api-key']).toBe(REAL_KEY);
+    expect((upstream.body as { model: string }).model).toBe('served-model');
+    // Counting generates nothing: no model call, no tokens, no dollars.
+    expect(s.proxy.attemptUsage('att-1')).toMatchObject({ requests: 0, inputTokens: 0, costUsd: 0 });
+  });
+});
+
 describe('MeteringProxy keys', () => {
   it('answers 401 without calling upstream for a wrong key, another run’s key or an unknown attempt', async () => {
     const s = await setup({ script: [{ text: 'never' }] });

@@ -98,7 +98,15 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'pro
 const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'content-length', 'authorization', 'x-api-key', 'accept-encoding', 'content-encoding', 'expect']);
 const gzip = promisify(zlib.gzip);
 
-type Endpoint = WireApi | 'models';
+type Endpoint = WireApi | 'models' | 'count_tokens';
+
+/**
+ * Calls forwarded but not metered: listing models and Anthropic's token counter (Claude Code
+ * asks it before sending) generate nothing, cost nothing upstream, and are not model calls.
+ */
+function isMetered(endpoint: Endpoint): endpoint is WireApi {
+  return endpoint !== 'models' && endpoint !== 'count_tokens';
+}
 
 interface RunState {
   runId: string;
@@ -440,14 +448,14 @@ export class MeteringProxy {
       if (reserialize) body = Buffer.from(JSON.stringify(json));
       else if (spliceUsageOption) body = withLeadingMember(body, '"stream_options":{"include_usage":true}', Object.keys(json).length > 1);
       if (typeof json.model === 'string') ex.model = json.model;
-      if (ex.endpoint !== 'models') ex.meter = new ResponseMeter(ex.endpoint, hideUsageChunk);
-    } else if (ex.endpoint !== 'models') {
+      if (isMetered(ex.endpoint)) ex.meter = new ResponseMeter(ex.endpoint, hideUsageChunk);
+    } else if (isMetered(ex.endpoint)) {
       ex.meter = new ResponseMeter(ex.endpoint);
     }
     ex.requestBody = body;
     ex.requestJson = json;
 
-    if (ex.endpoint !== 'models') {
+    if (isMetered(ex.endpoint)) {
       const refusal = budgetRefusal(attempt);
       if (refusal) {
         ex.status = 400;
@@ -467,7 +475,7 @@ export class MeteringProxy {
     headers['content-length'] = String(body.length);
     const key = run.upstream.apiKey;
     if (key !== null && key !== '') {
-      if (ex.endpoint === 'messages' || req.headers['x-api-key'] !== undefined) headers['x-api-key'] = key;
+      if (ex.endpoint === 'messages' || ex.endpoint === 'count_tokens' || req.headers['x-api-key'] !== undefined) headers['x-api-key'] = key;
       else headers.authorization = `Bearer ${key}`;
     }
     for (const [k, v] of Object.entries(run.upstream.extraHeaders ?? {})) headers[k.toLowerCase()] = v;
@@ -604,7 +612,7 @@ export class MeteringProxy {
     const run = attempt.run;
     attempt.inflight.delete(ex);
     const usage = zeroUsage();
-    if (ex.forwarded && ex.endpoint !== 'models') {
+    if (ex.forwarded && isMetered(ex.endpoint)) {
       usage.requests = 1;
       const ok = ex.status >= 200 && ex.status < 300;
       const result = ok && ex.meter ? ex.meter.result() : null;
@@ -719,6 +727,7 @@ function endpointOf(method: string, path: string): Endpoint | null {
     if (path === '/v1/chat/completions') return 'chat';
     if (path === '/v1/responses') return 'responses';
     if (path === '/v1/messages') return 'messages';
+    if (path === '/v1/messages/count_tokens') return 'count_tokens';
   }
   if (method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) return 'models';
   return null;
