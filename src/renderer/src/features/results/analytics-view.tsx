@@ -391,14 +391,18 @@ function CostSection({ ctx }: { ctx: RunsContext }): ReactElement {
                       </span>
                     )}
                   </td>
-                  <td className="num" title={`${formatTokensExact(c.inputTokens)} (${formatTokensExact(c.cachedTokens)} cached)`}>
+                  <td className="num" data-testid="cost-tokens-in" title={`${formatTokensExact(c.inputTokens)} (${formatTokensExact(c.cachedTokens)} cached)`}>
                     {formatTokens(c.inputTokens)}
                   </td>
-                  <td className="num" title={`${formatTokensExact(c.outputTokens)} (${formatTokensExact(c.reasoningTokens)} reasoning)`}>
+                  <td className="num" data-testid="cost-tokens-out" title={`${formatTokensExact(c.outputTokens)} (${formatTokensExact(c.reasoningTokens)} reasoning)`}>
                     {formatTokens(c.outputTokens)}
                   </td>
-                  <td className="num">{formatUsd(c.usd)}</td>
-                  <td className="num">{c.usdPerEarnedDollar === null ? <span className="muted">nothing earned</span> : formatUsd(c.usdPerEarnedDollar)}</td>
+                  <td className="num" data-testid="cost-spent">
+                    {formatUsd(c.usd)}
+                  </td>
+                  <td className="num" data-testid="cost-spent-per-earned">
+                    {c.usdPerEarnedDollar === null ? <span className="muted">nothing earned</span> : formatUsd(c.usdPerEarnedDollar)}
+                  </td>
                   <td className={c.earnedMinusSpent < 0 ? 'num tone-bad' : 'num'}>{formatSignedDollars(c.earnedMinusSpent)}</td>
                   <td className="num">{formatSeconds(c.wallSeconds)}</td>
                 </tr>
