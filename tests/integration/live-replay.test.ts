@@ -43,13 +43,25 @@ describe.skipIf(!runnable)('live screens and replays (real Docker)', () => {
         const ws = new WebSocket(`ws://127.0.0.1:${t.server.port}/api/live?attempt=${attemptId}&quality=full&token=${t.server.token}`, {
           headers: { Origin: `http://127.0.0.1:${t.server.port}` },
         });
-        ws.on('message', (data: Buffer) => frames.push(data));
-        ws.on('error', reject);
-        setTimeout(() => {
+        // Watch until the screen has visibly changed (ten frames, two of them different), not for a
+        // fixed time: on a loaded machine the test's browser can take seconds to draw anything.
+        const seen = new Set<string>();
+        let finished = false;
+        const finish = (): void => {
+          if (finished) return;
+          finished = true;
+          clearTimeout(limit);
           expect(t.wb.live.activeCaptures).toBe(1);
           ws.close();
           resolve();
-        }, 6000);
+        };
+        const limit = setTimeout(finish, 60_000);
+        ws.on('message', (data: Buffer) => {
+          frames.push(data);
+          seen.add(createHash('sha1').update(data).digest('hex'));
+          if (frames.length >= 10 && seen.size > 1) finish();
+        });
+        ws.on('error', reject);
       });
     });
     const done = t.wb.engine.start(runId);
