@@ -19,13 +19,9 @@ import { CompareSection } from './compare-view';
 import { downloadText } from './export';
 import { pickLetter, reportJson, reportStem, runNames } from './report-tables';
 import { useReport } from './use-report';
+import { byNewest } from './prefetch';
 import { ImportResultsDialog } from './import-results-dialog';
 import './results.css';
-
-/** Newest first: the finish time where there is one. */
-function byNewest(a: RunSummary, b: RunSummary): number {
-  return (b.finishedAt ?? b.createdAt).localeCompare(a.finishedAt ?? a.createdAt);
-}
 
 /** The most runs one report takes (the contract's limit). */
 const MAX_PICKED = 20;

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'react';
 import type { Report } from '../../../../shared/reports';
 import { invoke } from '../../api';
 import { errorText } from '../runs/format';
+import { reportKey, takePrefetchedReport } from './prefetch';
 
 export type ReportState =
   | { status: 'idle' }
@@ -23,14 +24,14 @@ interface Question {
 }
 
 export function useReport(runIds: readonly string[], excludeSuspect: boolean, round: number): ReportState {
-  const key = JSON.stringify({ runIds, excludeSuspect, round } satisfies Question);
+  const key = reportKey(runIds, excludeSuspect, round);
   const [answer, setAnswer] = useState<{ key: string; state: ReportState }>();
 
   useEffect(() => {
     const question = JSON.parse(key) as Question;
     if (question.runIds.length === 0) return undefined;
     let live = true;
-    invoke('reports.get', { runIds: [...question.runIds], excludeSuspect: question.excludeSuspect }).then(
+    (takePrefetchedReport(key) ?? invoke('reports.get', { runIds: [...question.runIds], excludeSuspect: question.excludeSuspect })).then(
       (report) => live && setAnswer({ key, state: { status: 'ready', report } }),
       (e: unknown) => live && setAnswer({ key, state: { status: 'error', error: errorText(e) } }),
     );

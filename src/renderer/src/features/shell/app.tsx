@@ -7,13 +7,17 @@ import { sectionFromHash, sectionLabels, sections, useAppStore, type Section } f
 import { SettingsPage } from '../settings/settings-page';
 import { ReplayRouteView, replayRouteLabel, useReplayRoute } from '../replay/route';
 import { StatusBar } from './status-bar';
+import { prefetchFirstReport } from '../results/prefetch';
 import { assertNever } from '../../../../shared/result';
 
 // Sections load when opened (the task browser carries the markdown and highlighting
 // libraries), so a link straight to a replay or the live grid starts with little code.
 const TasksPage = lazy(() => import('../tasks/tasks-page').then((m) => ({ default: m.TasksPage })));
 const RunsPage = lazy(() => import('../runs/runs-page').then((m) => ({ default: m.RunsPage })));
-const ResultsPage = lazy(() => import('../results/results-page').then((m) => ({ default: m.ResultsPage })));
+const ResultsPage = lazy(() => {
+  prefetchFirstReport(); // the first report is asked for while the page's code loads
+  return import('../results/results-page').then((m) => ({ default: m.ResultsPage }));
+});
 const ImagesPage = lazy(() => import('../images/images-page').then((m) => ({ default: m.ImagesPage })));
 const LivePage = lazy(() => import('../live/live-page').then((m) => ({ default: m.LivePage })));
 
