@@ -632,7 +632,8 @@ describe.skipIf(!hasXvfb)('sample benchmark: run.sh (the container entry point)'
       USER_TOOL_RC: rc,
     });
     try {
-      expect(await waitFor(() => fs.existsSync(done), 30_000), started.output()).toBe(true);
+      // The file exists a moment before `echo` has written into it: wait for its content.
+      expect(await waitFor(() => fs.existsSync(done) && read(done) === 'done\n', 30_000), started.output()).toBe(true);
       expect(read(done)).toBe('done\n');
       expect(fs.existsSync(`/tmp/.X11-unix/X${displayNumber}`), 'Xvfb is serving the display').toBe(true);
       expect(started.child.exitCode, 'run.sh keeps the container alive').toBeNull();
@@ -649,7 +650,7 @@ describe.skipIf(!hasXvfb)('sample benchmark: run.sh (the container entry point)'
     const done = path.join(scratch, 'setup_done_manager.txt');
     const started = startRunSh({ ISSUE_ID: managerRows[0]?.question_id ?? '', EVAL_VARIANT: 'swe_manager', SETUP_DONE_FILE: done, USER_TOOL_RC: '' });
     try {
-      expect(await waitFor(() => fs.existsSync(done), 10_000), started.output()).toBe(true);
+      expect(await waitFor(() => fs.existsSync(done) && read(done) === 'done\n', 10_000), started.output()).toBe(true);
       expect(read(done)).toBe('done\n');
       expect(await waitFor(() => /swe_manager task: no services/.test(started.output()), 5000), started.output()).toBe(true);
       expect(started.output()).not.toMatch(/Xvfb is up/);
