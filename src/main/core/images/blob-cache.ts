@@ -7,9 +7,9 @@
  * with HTTP range requests, checks each against its digest, and hands the finished image to the
  * daemon with `docker load` (see image-pull.ts). A blob is deleted once its image is loaded.
  */
-import { isProcessAlive } from '../processes';
+import { takeProcessLock } from '../processes';
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -132,22 +132,7 @@ export class BlobCache {
    * over. Returns the release function; throws naming the process that holds it.
    */
   lock(): () => void {
-    mkdirSync(this.dir, { recursive: true });
-    const file = path.join(this.dir, 'pull.lock');
-    for (let attempt = 0; attempt < 2; attempt += 1) {
-      try {
-        writeFileSync(file, String(process.pid), { flag: 'wx' });
-        return () => rmSync(file, { force: true });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const pid = Number(readFileSync(file, 'utf8').trim());
-        if (Number.isInteger(pid) && pid > 0 && isProcessAlive(pid)) {
-          throw new Error(`another pull (process ${pid}) is using ${this.dir}; wait for it or cancel it`);
-        }
-        rmSync(file, { force: true });
-      }
-    }
-    throw new Error(`could not lock ${this.dir}`);
+    return takeProcessLock(this.dir, 'pull.lock', (pid) => `another pull (process ${pid}) is using ${this.dir}; wait for it or cancel it`);
   }
 
   /** Deletes a blob and any partial download of it. */

@@ -12,7 +12,7 @@
  * refills it.
  */
 import { randomBytes, createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -20,7 +20,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
 import type { AgentCacheState, AgentFetchEvent, AgentFetchPlan, AgentPlanPackage, CliAgentInfo } from '../../../../shared/cli-agents';
-import { isProcessAlive } from '../../processes';
+import { takeProcessLock } from '../../processes';
 import { cliAgentProfiles, type CliAgentProfile, type PinnedPackage } from './profiles';
 import { parseIntegrity, untar, type UntarFile } from './untar';
 import { hashFile, sizeOf } from '../../files';
@@ -498,22 +498,7 @@ export class AgentCache {
    * data dir). A lock whose process is gone is taken over. Returns the release function.
    */
   private lock(agentDir: string): () => void {
-    mkdirSync(agentDir, { recursive: true });
-    const file = path.join(agentDir, 'fetch.lock');
-    for (let attempt = 0; attempt < 2; attempt += 1) {
-      try {
-        writeFileSync(file, String(process.pid), { flag: 'wx' });
-        return () => rmSync(file, { force: true });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const pid = Number(readFileSync(file, 'utf8').trim());
-        if (Number.isInteger(pid) && pid > 0 && isProcessAlive(pid)) {
-          throw new Error(`another fetch (process ${pid}) is filling ${agentDir}; wait for it`);
-        }
-        rmSync(file, { force: true });
-      }
-    }
-    throw new Error(`could not lock ${agentDir}`);
+    return takeProcessLock(agentDir, 'fetch.lock', (pid) => `another fetch (process ${pid}) is filling ${agentDir}; wait for it`);
   }
 }
 

@@ -5,6 +5,7 @@
 import { useEffect, useState, type ReactElement, type ReactNode } from 'react';
 import type { AttemptState, RunStatus } from '../../../../shared/runs';
 import { runStatusLabel } from './format';
+import { downloadBlob } from '../results/export';
 
 export function StateBadge({ state }: { state: AttemptState }): ReactElement {
   return (
@@ -89,15 +90,5 @@ export function useNow(active: boolean, intervalMs = 1000): number {
 
 /** Offers `value` as a JSON file through a Blob URL (works in the window and in a browser tab). */
 export function downloadJson(fileName: string, value: unknown): void {
-  const blob = new Blob([`${JSON.stringify(value, null, 2)}\n`], { type: 'application/json' });
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.rel = 'noopener';
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  // The download has its own copy once started; give it a moment before letting go.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  downloadBlob(fileName, new Blob([`${JSON.stringify(value, null, 2)}\n`], { type: 'application/json' }));
 }
