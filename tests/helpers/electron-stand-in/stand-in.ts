@@ -289,6 +289,8 @@ export class ElectronStandIn {
   readonly windowOpens: { url: string; action: string }[] = [];
   /** Requests served through protocol.handle, with their Range header and status. */
   readonly protocolRequests: { url: string; range: string | null; status: number }[] = [];
+  /** Every URL any page of the app asked for, from its first load on (routed requests). */
+  readonly requestedUrls: string[] = [];
   /** Strings sealed and opened with safeStorage. */
   readonly safeStorageUse = { sealed: 0, opened: 0 };
   readonly privilegedSchemes: unknown[] = [];
@@ -397,6 +399,7 @@ export class ElectronStandIn {
 
   private async onRequest(route: Route, request: PwRequest): Promise<void> {
     const url = request.url();
+    this.requestedUrls.push(url);
     if (request.isNavigationRequest()) {
       const frame = safeFrame(request);
       const page = frame?.page();
