@@ -39,6 +39,26 @@ export function sumUsage(a: UsageSummary, b: UsageSummary): UsageSummary {
   };
 }
 
+/**
+ * Tokens as a CLI agent's own log counts them (input includes cached input, as OpenAI counts).
+ * Kept beside the proxy's count, which is authoritative.
+ */
+export interface AgentOwnUsage {
+  inputTokens: number;
+  cachedTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+}
+
+/**
+ * Whether an agent's own count disagrees with the proxy's: input or output tokens apart by
+ * more than 2% (and more than 16 tokens, so rounding in small runs is not flagged).
+ */
+export function tokensDisagree(proxy: UsageSummary, own: AgentOwnUsage): boolean {
+  const apart = (a: number, b: number): boolean => Math.abs(a - b) > Math.max(16, 0.02 * Math.max(a, b));
+  return apart(proxy.inputTokens, own.inputTokens) || apart(proxy.outputTokens, own.outputTokens);
+}
+
 /** One step of an agent's transcript, as stored in the ledger. */
 export interface AgentStepRecord {
   index: number;

@@ -39,6 +39,13 @@ const settingsFields = {
   gradeTimeoutSec: z.number().int().min(10).max(86_400),
   /** How often the IC test runs before a task is called failed (official: 3; any pass passes). */
   testRuns: z.number().int().min(1).max(10),
+  /**
+   * How an agent's work is graded (a solver that runs in the container can tamper with it):
+   * `official` in the solver's own container, as the official harness; `clean` its repository
+   * diff in a fresh container; `both`, and when they disagree the clean result counts. The
+   * harness's own solvers (gold, null, predictions) are graded `official` unless a run asks.
+   */
+  gradingMode: z.enum(['clean', 'official', 'both']),
   /** /dev/shm per container in MiB; Chromium crashes with Docker's 64 MiB default. */
   shmMb: z.number().int().min(64).max(65_536),
   /**
@@ -77,6 +84,7 @@ export const defaultSettings: Settings = {
   solveTimeoutSec: 1800,
   gradeTimeoutSec: 1200,
   testRuns: 3,
+  gradingMode: 'both',
   shmMb: 2048,
   diskBudgetGb: 0,
   // Present (though undefined) so the settings store reads a stored value for the key.

@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import { assertNever } from './result';
-import { builtinSolverInputSchema, type AgentStepRecord, type BuiltinSolverSpec, type StopReason, type UsageSummary } from './agents';
+import { builtinSolverInputSchema, type AgentOwnUsage, type AgentStepRecord, type BuiltinSolverSpec, type StopReason, type UsageSummary } from './agents';
 
 /** Where an attempt is. The first five are live; the rest are final and never change again. */
 export const attemptStates = [
@@ -31,6 +31,45 @@ export type RunStatus = 'queued' | 'running' | 'paused' | 'cancelled' | 'finishe
 
 export type Phase = 'starting' | 'setup' | 'solving' | 'grading' | 'cleanup';
 
+/** How an attempt is graded; see the setting gradingMode. */
+export const gradingModes = ['clean', 'official', 'both'] as const;
+export type GradingMode = (typeof gradingModes)[number];
+
+/** One grading of an attempt: where it ran and what it gave. */
+export interface GradingResult {
+  outcome: AttemptOutcome;
+  earned: number;
+  /** IC: each test run's exit code. */
+  exitCodes?: number[];
+  note?: string;
+}
+
+/**
+ * Both gradings of an attempt as far as they ran: `official` in the solver's own container,
+ * `clean` with its repository diff in a fresh container. `differs` when both ran and their
+ * outcomes disagree; the clean one then counts.
+ */
+export interface GradingRecord {
+  mode: GradingMode;
+  official: GradingResult | null;
+  clean: GradingResult | null;
+  differs: boolean;
+}
+
+/** A file outside the repository that the solver added, changed or removed. */
+export interface OutsideRepoChange {
+  path: string;
+  /** What it is: the hidden tests, a shell start-up file, a program on PATH. */
+  area: 'tests' | 'shell-startup' | 'path';
+  change: 'added' | 'modified' | 'removed';
+}
+
+/** A process the solver left running when grading began. */
+export interface LeftProcess {
+  pid: number;
+  command: string;
+}
+
 /** How a run's patches or decisions are made. The built-in agent and CLI agents come later. */
 export type SolverSpec =
   | { kind: 'gold' }
@@ -56,6 +95,8 @@ export interface RunManifest {
   /** Tasks left out because gold failed them in some gold run (`excludeSuspect`), with the runs that showed it. */
   excludedSuspect?: { questionId: string; goldRuns: string[] }[];
   maxRetries: number;
+  /** How attempts were graded; absent in runs made before grading modes existed: official. */
+  grading?: GradingMode;
   concurrency: number;
   limits: { cpus: number; memoryMb: number; shmMb: number };
   host: { platform: string; arch: string; node: string; docker: string | null };
@@ -100,6 +141,14 @@ export interface AttemptSummary {
   usage?: UsageSummary | null;
   /** Agent runs: why the agent stopped. */
   stopReason?: StopReason | null;
+  /** Both gradings and whether they differ; null for attempts graded once in the solver's container. */
+  grading?: GradingRecord | null;
+  /** Agent runs: files outside the repository the solver changed (null: not watched). */
+  outsideRepoChanges?: OutsideRepoChange[] | null;
+  /** Agent runs: processes the solver left running when grading began (null: not watched). */
+  processesLeft?: LeftProcess[] | null;
+  /** CLI agents: the tokens the agent's own log counted (the proxy's `usage` is authoritative). */
+  agentUsage?: AgentOwnUsage | null;
 }
 
 export interface AttemptDetail extends AttemptSummary {
@@ -197,6 +246,8 @@ export const runStartSchema = z
     imageTag: z.string().regex(/^[\w][\w.-]{0,127}$/).optional(),
     /** Use `<prefix>_monolith` for IC tasks too (manager tasks always use it). */
     monolith: z.boolean().optional(),
+    /** How attempts are graded; default: the setting gradingMode for agents, official for gold, null and predictions. */
+    grading: z.enum(gradingModes).optional(),
   })
   .strict();
 

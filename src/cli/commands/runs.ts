@@ -3,6 +3,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { isFinal, type AttemptSummary, type RunEvent, type RunStartInput, type Tally } from '../../shared/runs';
+import { tokensDisagree } from '../../shared/agents';
 import { progressLine, StatusLine } from '../progress';
 import { runsToResultsCsv } from '../../main/core/reports/results-csv';
 import { formatDollarsCli } from '../format';
@@ -214,6 +215,14 @@ export function resultsCommand(ctx: CliContext, positionals: string[]): void {
       usage: a.usage ?? null,
       stopReason: a.stopReason ?? null,
       steps: run.solver.kind === 'builtin' ? wb.runs.steps(a.id) : undefined,
+      // Both gradings ({mode, official, clean, differs}); null when graded once in the solver's container.
+      grading: a.grading ?? null,
+      // Agent runs: what the solver changed outside the repository, what it left running.
+      outsideRepoChanges: a.outsideRepoChanges ?? null,
+      processesLeft: a.processesLeft ?? null,
+      // CLI agents: the agent's own token count, and whether it disagrees with the proxy's.
+      agentUsage: a.agentUsage ?? null,
+      tokensDisagree: a.agentUsage && a.usage ? tokensDisagree(a.usage, a.agentUsage) : false,
     };
   });
   const usage = run.usage ?? null;
@@ -224,7 +233,11 @@ export function resultsCommand(ctx: CliContext, positionals: string[]): void {
       ...attempts.map(
         (a) =>
           `${a.questionId.padEnd(24)} try ${a.try} ${a.outcome.padEnd(9)} ${dollars(a.earned).padStart(9)}${a.stopReason ? `  stopped: ${a.stopReason}` : ''}` +
-          `${a.usage ? `  ${a.usage.inputTokens + a.usage.outputTokens} tokens ${dollars(a.usage.costUsd)}` : ''}${a.retried ? '  (retried)' : ''}${a.error ? `  ${a.error.split('\n')[0]}` : ''}`,
+          `${a.usage ? `  ${a.usage.inputTokens + a.usage.outputTokens} tokens ${dollars(a.usage.costUsd)}` : ''}${a.retried ? '  (retried)' : ''}` +
+          `${a.grading?.differs ? `  GRADING DIFFERS (official ${a.grading.official?.outcome}, clean ${a.grading.clean?.outcome})` : ''}` +
+          `${a.outsideRepoChanges?.length ? `  ${a.outsideRepoChanges.length} change(s) outside the repo` : ''}` +
+          `${a.processesLeft?.length ? `  ${a.processesLeft.length} process(es) left running` : ''}` +
+          `${a.tokensDisagree ? '  agent/proxy tokens disagree' : ''}${a.error ? `  ${a.error.split('\n')[0]}` : ''}`,
       ),
     ].join('\n'),
   );

@@ -4,7 +4,7 @@
  * solve, grade, clean up. Every step runs under a phase timeout and the run's AbortSignal.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import type { AttemptOutcome, GraderLog, Phase } from '../../../shared/runs';
+import type { AttemptOutcome, GraderLog, GradingMode, GradingRecord, GradingResult, LeftProcess, OutsideRepoChange, Phase } from '../../../shared/runs';
 import type { TaskDetail } from '../../../shared/tasks';
 import { gradeManagerDecision, parseExitCodeOutput, verdictOf } from '../grading/graders';
 import type { Solver } from '../solvers/solver';
@@ -22,6 +22,7 @@ import {
 } from './container-runtime';
 import { MANAGER_COMMIT, QUESTION_ID } from '../dataset/task-rows';
 import { TESTS_ZIP_PASSWORD, type Profile } from './profiles';
+import { footprintBetween, takeSnapshot, type FootprintSnapshot } from './solver-footprint';
 
 /** An infrastructure failure (not the model's): retried in a fresh container. */
 export class SystemError extends Error {
@@ -60,6 +61,13 @@ export interface AttemptInput {
   profile: Profile;
   solver: Solver;
   limits: AttemptLimits;
+  /** How the attempt is graded (default official: in the solver's container, as the official harness). */
+  grading?: GradingMode;
+  /**
+   * Record what the solver changed outside the repository and the processes it left running
+   * (solvers that run their own commands in the container: agents).
+   */
+  watchSolver?: boolean;
   runtime: ContainerRuntime;
   signal: AbortSignal;
   /** Called when a phase starts, so the ledger and the UI follow along. */
@@ -69,8 +77,16 @@ export interface AttemptInput {
   /**
    * Called with each grading run's container and result, before it moves on (artifacts, and
    * the check that the browser and X server survived); a SystemError it throws ends the attempt.
+   * `keepArtifacts` is false for the official grading when a clean one follows: the replay
+   * shows the grading that counts.
    */
-  afterTestRun?(container: TaskContainer, runIndex: number, phaseSignal: AbortSignal, testRun: { exitCode: number; log: string }): Promise<void>;
+  afterTestRun?(
+    container: TaskContainer,
+    runIndex: number,
+    phaseSignal: AbortSignal,
+    testRun: { exitCode: number; log: string },
+    opts: { keepArtifacts: boolean },
+  ): Promise<void>;
 }
 
 export interface AttemptResult {
@@ -82,6 +98,10 @@ export interface AttemptResult {
   error: string | null;
   /** Only system errors and timeouts are worth another try. */
   retryable: boolean;
+  /** Both gradings, when the attempt was graded other than once in the solver's container. */
+  grading?: GradingRecord | null;
+  outsideRepoChanges?: OutsideRepoChange[] | null;
+  processesLeft?: LeftProcess[] | null;
 }
 
 /**
@@ -139,11 +159,14 @@ async function inPhase<T>(phase: Phase, seconds: number, parent: AbortSignal, fn
 export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   const { task, limits, signal } = input;
   const cwd = task.cwd ?? '/app/expensify';
+  const mode: GradingMode = input.grading ?? 'official';
   let container: TaskContainer | undefined;
   let phase: Phase = 'starting';
   let patch: string | null = null;
   let decision: unknown = null;
   let outcome: AttemptOutcome | null = null;
+  let grading: GradingRecord | null = null;
+  let footprint: { outsideRepoChanges: OutsideRepoChange[]; processesLeft: LeftProcess[] } | null = null;
 
   const enter = (next: Phase): void => {
     phase = next;
@@ -153,51 +176,31 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   const log = (text: string): void => input.log(phase, text.endsWith('\n') ? text : `${text}\n`);
   /** Raw command output, in whatever chunks it arrives (the engine joins lines). */
   const stream = (text: string): void => input.log(phase, text);
-
-  /** `sh -c` in the repo; `check` turns a non-zero exit into a system error, as check_shell_command. */
-  const sh = async (command: string, phaseSignal: AbortSignal, opts: ShOptions = {}): Promise<ExecResult> => {
-    log(`$ ${command}`);
-    const result = await container!.exec(command, {
-      timeoutMs: opts.timeoutMs ?? 10 * 60_000,
-      signal: phaseSignal,
-      workdir: cwd,
-      env: opts.env,
-      onOutput: stream,
-    });
-    if (opts.check && result.exitCode !== 0) {
-      throw new SystemError(`\`${command.slice(0, 120)}\` exited ${result.exitCode}: ${result.output.trim().slice(-400)}`);
-    }
-    return result;
-  };
+  const shIn = (target: TaskContainer): ShIn => (command, phaseSignal, opts = {}) => runSh(target, command, cwd, phaseSignal, opts, log, stream);
+  const sh: ShIn = (command, phaseSignal, opts) => shIn(container!)(command, phaseSignal, opts);
+  const ended = (): Pick<AttemptResult, 'grading' | 'outsideRepoChanges' | 'processesLeft'> => ({
+    grading,
+    outsideRepoChanges: footprint?.outsideRepoChanges ?? null,
+    processesLeft: footprint?.processesLeft ?? null,
+  });
 
   try {
     // Ids are checked at import, but a store written before that check may hold anything, and
     // the id names paths and environment values inside the container.
     if (!QUESTION_ID.test(task.questionId)) throw new SystemError(`question_id "${task.questionId.slice(0, 80)}" is not a safe id`);
     // ---- starting + setup: one timeout covers start-up and task set-up, as STARTUP_TIMEOUT.
+    let baseline: FootprintSnapshot | null = null;
     await inPhase('setup', limits.setupTimeoutSec, signal, async (s) => {
       enter('starting');
-      container = await input.runtime.start(
-        {
-          name: `lancer-${input.attemptId}`,
-          image: input.image,
-          env: officialEnv(task),
-          labels: { [LABEL_APP]: LABEL_APP_VALUE, [LABEL_RUN]: input.runId, [LABEL_ATTEMPT]: input.attemptId },
-          cpus: limits.cpus,
-          memoryMb: limits.memoryMb,
-          shmMb: limits.shmMb,
-          keepOnFailure: limits.keepFailedContainers,
+      container = await startAndSetUp(input, `lancer-${input.attemptId}`, cwd, s, {
+        onStarted: (c) => {
+          input.onContainer({ containerId: c.id, networkId: c.networkId });
+          enter('setup');
         },
-        s,
-      );
-      input.onContainer({ containerId: container.id, networkId: container.networkId });
-      enter('setup');
-      if (task.variant === 'ic_swe') await waitForSetupDone(container, s, log);
-      await setUpTask(task, cwd, (cmd, opts) => sh(cmd, s, opts));
-      await container.cutNetwork();
-      const probe = await sh(input.profile.internetProbe, s, { timeoutMs: 30_000 });
-      if (probe.exitCode === 0) throw new SystemError('the container still reaches the internet after its network was cut');
-      log('network cut: the internet is unreachable from the container');
+        shIn,
+        log,
+      });
+      if (input.watchSolver) baseline = await takeSnapshot(container, s);
     });
 
     // ---- solving
@@ -212,31 +215,61 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
 
     // ---- grading
     enter('grading');
-    const grade = await inPhase('grading', limits.gradeTimeoutSec, signal, async (s) => {
-      await sh(`unzip -q -P ${TESTS_ZIP_PASSWORD} -o /app/tests.zip -d /app/tests`, s, { check: true });
+    const official = await inPhase('grading', limits.gradeTimeoutSec, signal, async (s) => {
+      if (baseline) {
+        footprint = footprintBetween(baseline, await takeSnapshot(container!, s));
+        reportFootprint(footprint, log);
+      }
       if (task.variant === 'swe_manager') {
+        await sh(`unzip -q -P ${TESTS_ZIP_PASSWORD} -o /app/tests.zip -d /app/tests`, s, { check: true });
         const file = await container!.getFile(`${cwd}/manager_decisions.json`, 1024 * 1024, s);
         return gradeManager(task, file === null ? null : file.toString('utf8'));
       }
+      // As the official sequence: tests unzipped, then the solver's change to the repository taken
+      // as the official harness takes model_patch. (Only clean grading: nothing to unzip here.)
+      if (mode !== 'clean') await sh(`unzip -q -P ${TESTS_ZIP_PASSWORD} -o /app/tests.zip -d /app/tests`, s, { check: true });
       await sh('git -c core.fileMode=false diff --binary HEAD > /tmp/patch.diff', s, { check: true });
       patch = (await container!.getFile('/tmp/patch.diff', 50 * 1024 * 1024, s))?.toString('utf8') ?? '';
-      return gradeIc(task, input, limits.testRuns, (cmd, opts) => sh(cmd, s, opts), container!, s);
+      if (mode === 'clean') return null;
+      return gradeIc(task, input, limits.testRuns, (cmd, opts) => sh(cmd, s, opts), container!, s, { keepArtifacts: mode === 'official' });
     });
-    outcome = grade.outcome;
-    return { ...grade, patch, decision, error: null, retryable: false };
+    // A manager's decision is graded on the host from the file it wrote: there is no test run a
+    // solver could tamper with, so the one grading serves every mode.
+    if (task.variant === 'swe_manager' || mode === 'official') {
+      outcome = official!.outcome;
+      if (mode !== 'official') grading = { mode, official: resultOf(official!), clean: resultOf(official!), differs: false };
+      return { ...official!, patch, decision, error: null, retryable: false, ...ended() };
+    }
+    // The solver's container is done with: free its memory before a second one starts, unless
+    // it may have to be kept for inspection (then it goes at the end, as always).
+    if (!limits.keepFailedContainers) {
+      await container!.remove().catch((e: unknown) => log(`removing the solver's container failed: ${String(e)}`));
+      container = undefined;
+    }
+    log(`clean grading: the solver's diff (${Buffer.byteLength(patch ?? '')} bytes) in a fresh container`);
+    const clean = await gradeInCleanContainer(input, cwd, patch ?? '', { log, shIn });
+    grading = {
+      mode,
+      official: official ? resultOf(official) : null,
+      clean: resultOf(clean),
+      differs: official !== null && official.outcome !== clean.outcome,
+    };
+    if (grading.differs) log(`grading differs: ${official!.outcome} in the solver's container, ${clean.outcome} in a clean one; the clean result counts`);
+    outcome = clean.outcome;
+    return { ...clean, patch, decision, error: null, retryable: false, ...ended() };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log(`attempt ended in ${phase}: ${message}`);
     if (error instanceof CancelledError || signal.aborted) {
       outcome = 'cancelled';
-      return { outcome: 'cancelled', earned: 0, patch, decision, grader: null, error: 'cancelled', retryable: false };
+      return { outcome: 'cancelled', earned: 0, patch, decision, grader: null, error: 'cancelled', retryable: false, ...ended() };
     }
     if (error instanceof PhaseTimeoutError) {
       outcome = 'timeout';
-      return { outcome: 'timeout', earned: 0, patch, decision, grader: null, error: message, retryable: true };
+      return { outcome: 'timeout', earned: 0, patch, decision, grader: null, error: message, retryable: true, ...ended() };
     }
     outcome = 'error';
-    return { outcome: 'error', earned: 0, patch, decision, grader: null, error: message, retryable: true };
+    return { outcome: 'error', earned: 0, patch, decision, grader: null, error: message, retryable: true, ...ended() };
   } finally {
     phase = 'cleanup';
     if (container) {
@@ -252,6 +285,123 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
         await container.remove().catch((e: unknown) => log(`removing the container failed: ${String(e)}`));
       }
     }
+  }
+}
+
+type Grade = Omit<AttemptResult, 'patch' | 'decision' | 'error' | 'retryable'>;
+
+function resultOf(grade: Grade): GradingResult {
+  const exitCodes = grade.grader?.testRuns?.map((r) => r.exitCode);
+  return { outcome: grade.outcome, earned: grade.earned, ...(exitCodes ? { exitCodes } : {}), ...(grade.grader?.notes ? { note: grade.grader.notes } : {}) };
+}
+
+function reportFootprint(footprint: { outsideRepoChanges: OutsideRepoChange[]; processesLeft: LeftProcess[] }, log: (t: string) => void): void {
+  for (const c of footprint.outsideRepoChanges.slice(0, 20)) log(`outside the repository: ${c.change} ${c.path} (${c.area})`);
+  if (footprint.outsideRepoChanges.length > 20) log(`outside the repository: ${footprint.outsideRepoChanges.length - 20} more changes`);
+  for (const p of footprint.processesLeft.slice(0, 20)) log(`left running: pid ${p.pid} ${p.command.slice(0, 200)}`);
+}
+
+/** `sh -c` in the repo of a container; `check` turns a non-zero exit into a system error, as check_shell_command. */
+type ShIn = (command: string, phaseSignal: AbortSignal, opts?: ShOptions) => Promise<ExecResult>;
+
+async function runSh(
+  container: TaskContainer,
+  command: string,
+  cwd: string,
+  phaseSignal: AbortSignal,
+  opts: ShOptions,
+  log: (t: string) => void,
+  stream: (t: string) => void,
+): Promise<ExecResult> {
+  log(`$ ${command}`);
+  const result = await container.exec(command, {
+    timeoutMs: opts.timeoutMs ?? 10 * 60_000,
+    signal: phaseSignal,
+    workdir: cwd,
+    env: opts.env,
+    onOutput: stream,
+  });
+  if (opts.check && result.exitCode !== 0) {
+    throw new SystemError(`\`${command.slice(0, 120)}\` exited ${result.exitCode}: ${result.output.trim().slice(-400)}`);
+  }
+  return result;
+}
+
+/**
+ * A task container started and set up as the official harness does (§2.6, §2.7, §3.2): wait for
+ * /setup_done.txt, the task set-up, then the network cut and checked. The caller's phase
+ * timeout covers all of it.
+ */
+async function startAndSetUp(
+  input: AttemptInput,
+  name: string,
+  cwd: string,
+  signal: AbortSignal,
+  hooks: { onStarted(c: TaskContainer): void; shIn(c: TaskContainer): ShIn; log(t: string): void },
+): Promise<TaskContainer> {
+  const { task, limits } = input;
+  const container = await input.runtime.start(
+    {
+      name,
+      image: input.image,
+      env: officialEnv(task),
+      labels: { [LABEL_APP]: LABEL_APP_VALUE, [LABEL_RUN]: input.runId, [LABEL_ATTEMPT]: input.attemptId },
+      cpus: limits.cpus,
+      memoryMb: limits.memoryMb,
+      shmMb: limits.shmMb,
+      keepOnFailure: limits.keepFailedContainers,
+    },
+    signal,
+  );
+  const sh = hooks.shIn(container);
+  try {
+    hooks.onStarted(container);
+    if (task.variant === 'ic_swe') await waitForSetupDone(container, signal, hooks.log);
+    await setUpTask(task, cwd, (cmd, opts) => sh(cmd, signal, opts));
+    await container.cutNetwork();
+    const probe = await sh(input.profile.internetProbe, signal, { timeoutMs: 30_000 });
+    if (probe.exitCode === 0) throw new SystemError('the container still reaches the internet after its network was cut');
+    hooks.log('network cut: the internet is unreachable from the container');
+    return container;
+  } catch (error) {
+    // The caller only knows containers it was handed back.
+    if (name.endsWith('-clean')) await container.remove().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * The clean grading: the solver's repository diff applied in a fresh container from the same
+ * image with the official set-up, then the official test runs. Nothing the solver did outside
+ * the repository (a planted exit code, a changed runner, an alias, a process) reaches it.
+ */
+async function gradeInCleanContainer(
+  input: AttemptInput,
+  cwd: string,
+  patch: string,
+  helpers: { log(t: string): void; shIn(target: TaskContainer): ShIn },
+): Promise<Grade> {
+  const { limits, signal, task } = input;
+  let clean: TaskContainer | undefined;
+  try {
+    clean = await inPhase('grading', limits.setupTimeoutSec, signal, (s) =>
+      startAndSetUp(input, `lancer-${input.attemptId}-clean`, cwd, s, { onStarted: () => undefined, shIn: helpers.shIn, log: helpers.log }),
+    );
+    const sh = helpers.shIn(clean);
+    return await inPhase('grading', limits.gradeTimeoutSec, signal, async (s) => {
+      if (patch.trim() !== '') {
+        await clean!.putFile('/tmp/model.patch', patch, { signal: s });
+        const applied = await sh('git apply --binary --whitespace=nowarn /tmp/model.patch', s);
+        if (applied.exitCode !== 0) {
+          const note = `the solver's diff did not apply in a clean container: ${applied.output.trim().slice(-300)}`;
+          return { outcome: 'failed', earned: 0, grader: { variant: 'ic_swe', earned: 0, available: task.price, testRuns: [], notes: note } };
+        }
+      }
+      await sh(`unzip -q -P ${TESTS_ZIP_PASSWORD} -o /app/tests.zip -d /app/tests`, s, { check: true });
+      return gradeIc(task, input, limits.testRuns, (cmd, opts) => sh(cmd, s, opts), clean!, s, { keepArtifacts: true });
+    });
+  } finally {
+    await clean?.remove().catch((e: unknown) => helpers.log(`removing the clean grading's container failed: ${String(e)}`));
   }
 }
 
@@ -304,7 +454,7 @@ async function setUpTask(
   }
 }
 
-function gradeManager(task: TaskDetail, fileText: string | null): Omit<AttemptResult, 'patch' | 'decision' | 'error' | 'retryable'> {
+function gradeManager(task: TaskDetail, fileText: string | null): Grade {
   const correct = task.correctProposalId ?? -1;
   const { submitted, passed } = gradeManagerDecision(fileText, correct);
   const earned = passed ? task.price : 0;
@@ -330,7 +480,8 @@ async function gradeIc(
   sh: Sh,
   container: TaskContainer,
   signal: AbortSignal,
-): Promise<Omit<AttemptResult, 'patch' | 'decision' | 'error' | 'retryable'>> {
+  opts: { keepArtifacts: boolean },
+): Promise<Grade> {
   const id = task.questionId;
   const logDir = `/app/tests/logs/${id}`;
   const runs: { exitCode: number; log: string }[] = [];
@@ -344,7 +495,7 @@ async function gradeIc(
     const exitCode = parseExitCodeOutput((await sh(`cat ${shellQuote(`${logDir}/pytest_exit_code`)}`)).output);
     const log = (await container.getFile(`${logDir}/pytest.log`, 5 * 1024 * 1024, signal))?.toString('utf8') ?? '';
     runs.push({ exitCode, log });
-    await input.afterTestRun?.(container, i, signal, { exitCode, log });
+    await input.afterTestRun?.(container, i, signal, { exitCode, log }, opts);
     const verdict = verdictOf(exitCode);
     if (verdict === 'system-error') throw new SystemError(`pytest failed with exit code ${exitCode}`);
     passed = verdict === 'pass';

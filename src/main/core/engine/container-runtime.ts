@@ -51,6 +51,8 @@ export interface ContainerSpec {
   shmMb: number;
   /** Labels the container so that, should the attempt fail, it is kept (and the reaper spares it). */
   keepOnFailure?: boolean;
+  /** Host folders mounted read-only (a CLI agent's binaries: never installed inside). */
+  readOnlyMounts?: { hostPath: string; containerPath: string }[];
 }
 
 export interface TaskContainer {
@@ -65,6 +67,8 @@ export interface TaskContainer {
   state(): Promise<{ running: boolean; exitCode?: number; logTail?: string }>;
   /** Takes the container off every network: the solving phase has no internet. */
   cutNetwork(): Promise<void>;
+  /** Connects the container to a network by name (the agents' egress network while solving). */
+  joinNetwork(name: string): Promise<void>;
   remove(): Promise<void>;
   /**
    * Keeps a failed attempt's container for inspection: stopped (no CPU or memory held), off
@@ -81,6 +85,11 @@ export interface ContainerRuntime {
   start(spec: ContainerSpec, signal?: AbortSignal): Promise<TaskContainer>;
   /** The id of an image, or null if it is not present. */
   imageId(image: string): Promise<string | null>;
+  /**
+   * The network agents solve on: internal (no route out), its gateway address on this host,
+   * where the metering proxy listens. Created once; undefined where the runtime has none.
+   */
+  egressNetwork?(): Promise<{ name: string; gateway: string }>;
   /**
    * Removes this store's labelled containers and networks whose attempt is not live, except
    * kept containers whose attempt `isKept` still claims (a failed attempt of a run that exists).

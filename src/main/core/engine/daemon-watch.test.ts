@@ -54,6 +54,7 @@ describe('observeDaemonErrors', () => {
       },
       state: async () => ({ running: true }),
       cutNetwork: async () => undefined,
+      joinNetwork: async () => undefined,
       remove: async () => undefined,
       keep: async () => undefined,
     };
@@ -145,6 +146,9 @@ function flakyRuntime(daemon: { up: boolean }, exitCodes: string[], onCommand: (
       return { running: true };
     },
     async cutNetwork() {
+      guard();
+    },
+    async joinNetwork() {
       guard();
     },
     async remove() {

@@ -149,6 +149,10 @@ class DockerTaskContainer implements TaskContainer {
     }
   }
 
+  async joinNetwork(name: string): Promise<void> {
+    await this.docker.getNetwork(name).connect({ Container: this.id });
+  }
+
   async keep(): Promise<void> {
     await this.container.stop({ t: 5 }).catch((e: { statusCode?: number }) => {
       if (e.statusCode !== 304 && e.statusCode !== 404) throw e; // 304: already stopped
@@ -174,11 +178,49 @@ class DockerTaskContainer implements TaskContainer {
 }
 
 export class DockerRuntime implements ContainerRuntime {
+  private egress: Promise<{ name: string; gateway: string }> | undefined;
+
   /** `storeId` goes on every container and network, and limits the reaper to them. */
   constructor(
     private readonly docker: Dockerode,
     private readonly storeId: string,
   ) {}
+
+  /**
+   * An internal bridge network (Docker routes nothing out of it) per store. Its gateway address
+   * belongs to this host, so a server listening there (the metering proxy) is the one thing a
+   * container on it can reach. It carries no attempt label: the reaper leaves it.
+   */
+  egressNetwork(): Promise<{ name: string; gateway: string }> {
+    this.egress ??= (async () => {
+      const name = `lancer-egress-${this.storeId.slice(0, 12)}`;
+      const inspect = async (): Promise<{ name: string; gateway: string } | null> => {
+        try {
+          const info = (await this.docker.getNetwork(name).inspect()) as { Internal?: boolean; IPAM?: { Config?: { Gateway?: string }[] } };
+          const gateway = info.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
+          if (!info.Internal) throw new Error(`the network ${name} exists but is not internal; remove it (docker network rm ${name})`);
+          if (!gateway) throw new Error(`the network ${name} has no gateway address`);
+          return { name, gateway };
+        } catch (error) {
+          if ((error as { statusCode?: number }).statusCode === 404) return null;
+          throw error;
+        }
+      };
+      const known = await inspect();
+      if (known) return known;
+      await this.docker
+        .createNetwork({ Name: name, Driver: 'bridge', Internal: true, CheckDuplicate: true, Labels: { [LABEL_APP]: LABEL_APP_VALUE, [LABEL_STORE]: this.storeId } })
+        .catch((e: { statusCode?: number }) => {
+          if (e.statusCode !== 409) throw e; // made meanwhile by another process of this store
+        });
+      const made = await inspect();
+      if (!made) throw new Error(`the network ${name} could not be created`);
+      return made;
+    })();
+    // A failure is not remembered: the next attempt tries again.
+    this.egress.catch(() => (this.egress = undefined));
+    return this.egress;
+  }
 
   async imageId(image: string): Promise<string | null> {
     try {
@@ -211,6 +253,7 @@ export class DockerRuntime implements ContainerRuntime {
           HostConfig: {
             Init: true,
             NetworkMode: spec.name,
+            Binds: spec.readOnlyMounts?.map((m) => `${m.hostPath}:${m.containerPath}:ro`),
             ShmSize: spec.shmMb * 1024 * 1024,
             NanoCpus: spec.cpus > 0 ? Math.round(spec.cpus * 1e9) : undefined,
             Memory: spec.memoryMb > 0 ? spec.memoryMb * 1024 * 1024 : undefined,

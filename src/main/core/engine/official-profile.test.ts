@@ -21,11 +21,12 @@ interface Recorded {
   removed: number;
   kept: number;
   cut: number;
+  joined: string[];
 }
 
 /** Answers like an official container; `exitCodes` are the successive pytest_exit_code values. */
 function recordingRuntime(exitCodes: string[]): { runtime: ContainerRuntime; rec: Recorded } {
-  const rec: Recorded = { specs: [], commands: [], envs: new Map(), puts: [], removed: 0, kept: 0, cut: 0 };
+  const rec: Recorded = { specs: [], commands: [], envs: new Map(), puts: [], removed: 0, kept: 0, cut: 0, joined: [] };
   let files: Map<string, string>;
   const container = (n: number): TaskContainer => ({
     id: `c${n}`,
@@ -57,6 +58,9 @@ function recordingRuntime(exitCodes: string[]): { runtime: ContainerRuntime; rec
     },
     async cutNetwork() {
       rec.cut += 1;
+    },
+    async joinNetwork(name: string) {
+      rec.joined.push(name);
     },
     async remove() {
       rec.removed += 1;
@@ -208,6 +212,65 @@ describe('the official profile', () => {
     const passing = await wb.engine.createRun({ datasetId: 'official', taskIds: ['601'], solver: { kind: 'gold' }, concurrency: 1 });
     await wb.engine.start(passing);
     expect({ kept: rec.kept, removed: rec.removed }).toEqual({ kept: 1, removed: 1 });
+    await wb.close();
+  });
+
+  it("grades in a clean container too (grading both): the solver's diff applied to a fresh set-up, and a disagreement flagged, the clean result counting", async () => {
+    // The solver's container passes its test run; the clean container fails all three.
+    const { runtime, rec } = recordingRuntime(['0', '1', '1', '1']);
+    const wb = new Workbench({ dataDir: dir, version: 'test', transport: 'cli', runtime });
+    await importDataset(wb.datasets, { path: path.join(fixtures, 'tasks-current.csv'), name: 'official' });
+    const runId = await wb.engine.createRun({ datasetId: 'official', taskIds: ['601'], solver: { kind: 'gold' }, concurrency: 1, grading: 'both' });
+    await wb.engine.start(runId);
+    expect(wb.runs.getRun(runId).manifest.grading).toBe('both');
+    expect(rec.specs.map((s) => s.name)).toEqual([expect.stringMatching(/^lancer-.*[^n]$/), expect.stringMatching(/^lancer-.*-clean$/)]);
+    expect(rec.specs[1]?.image).toBe(rec.specs[0]?.image);
+    // Both containers went through the whole official set-up, and both are gone.
+    expect(rec.commands.filter((c) => c === 'git init')).toHaveLength(2);
+    expect(rec.removed).toBe(2);
+    // The clean container got the solver's diff, applied before its tests were unzipped.
+    expect(rec.puts.find((p) => p.path === '/tmp/model.patch')?.content).toBe('diff --git a/x b/x\n');
+    const applyAt = rec.commands.indexOf('git apply --binary --whitespace=nowarn /tmp/model.patch');
+    expect(applyAt).toBeGreaterThan(rec.commands.lastIndexOf('git init'));
+    expect(rec.commands.indexOf('unzip -q -P secretpasswordhere -o /app/tests.zip -d /app/tests', applyAt)).toBeGreaterThan(applyAt);
+    const [attempt] = wb.runs.getRun(runId).attempts;
+    expect(attempt).toMatchObject({ state: 'failed', earned: 0 });
+    expect(attempt?.grading).toEqual({
+      mode: 'both',
+      official: expect.objectContaining({ outcome: 'passed', earned: 500, exitCodes: [0] }),
+      clean: expect.objectContaining({ outcome: 'failed', earned: 0, exitCodes: [1, 1, 1] }),
+      differs: true,
+    });
+    // The replay shows the grading that counts: its three runs.
+    expect(wb.runs.attemptDetail(attempt!.id).grader).toMatchObject({ pytestExit: 1, testRuns: [{ exitCode: 1 }, { exitCode: 1 }, { exitCode: 1 }] });
+    await wb.close();
+  });
+
+  it("grades only in a clean container (grading clean): the solver's container runs no test", async () => {
+    const { runtime, rec } = recordingRuntime(['0']);
+    const wb = new Workbench({ dataDir: dir, version: 'test', transport: 'cli', runtime });
+    await importDataset(wb.datasets, { path: path.join(fixtures, 'tasks-current.csv'), name: 'official' });
+    const runId = await wb.engine.createRun({ datasetId: 'official', taskIds: ['601'], solver: { kind: 'gold' }, concurrency: 1, grading: 'clean' });
+    await wb.engine.start(runId);
+    const testCommand = `bash -i -c 'export ISSUE_ID="$ISSUE_ID"; ansible-playbook -i "localhost," --connection=local /app/tests/run_tests.yml'`;
+    expect(rec.commands.filter((c) => c === testCommand)).toHaveLength(1);
+    expect(rec.commands.lastIndexOf('git init')).toBeLessThan(rec.commands.indexOf(testCommand));
+    const [attempt] = wb.runs.getRun(runId).attempts;
+    expect(attempt).toMatchObject({ state: 'passed', earned: 500 });
+    expect(attempt?.grading).toMatchObject({ mode: 'clean', official: null, clean: { outcome: 'passed' }, differs: false });
+    await wb.close();
+  });
+
+  it("grades the harness's own solvers once, in their container, unless a run asks; agents default to the setting", async () => {
+    const { runtime, rec } = recordingRuntime(['0']);
+    const wb = new Workbench({ dataDir: dir, version: 'test', transport: 'cli', runtime });
+    await importDataset(wb.datasets, { path: path.join(fixtures, 'tasks-current.csv'), name: 'official' });
+    const runId = await wb.engine.createRun({ datasetId: 'official', taskIds: ['601'], solver: { kind: 'gold' }, concurrency: 1 });
+    expect(wb.runs.getRun(runId).manifest.grading).toBe('official');
+    await wb.engine.start(runId);
+    expect(rec.specs).toHaveLength(1);
+    expect(wb.runs.getRun(runId).attempts[0]?.grading).toBeNull();
+    expect(wb.settings.get().gradingMode).toBe('both');
     await wb.close();
   });
 });

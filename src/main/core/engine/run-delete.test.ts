@@ -41,6 +41,7 @@ function hangingRuntime(onSolving: () => void): ContainerRuntime {
     getFile: async () => null,
     state: async () => ({ running: true }),
     cutNetwork: async () => undefined,
+    joinNetwork: async () => undefined,
     remove: async () => undefined,
     keep: async () => undefined,
   };

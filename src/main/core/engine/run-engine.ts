@@ -212,6 +212,8 @@ export class RunEngine {
       attemptsPerTask,
       ...(excludedSuspect.length > 0 ? { excludedSuspect } : {}),
       maxRetries: settings.maxRetries,
+      // A solver that runs its own commands in the container could tamper with grading there.
+      grading: input.grading ?? (solver.kind === 'builtin' ? settings.gradingMode : 'official'),
       concurrency,
       limits: { cpus: settings.cpuLimit, memoryMb: settings.memoryLimitMb, shmMb: settings.shmMb },
       host: { platform: os.platform(), arch: os.arch(), node: process.version, docker: (await this.deps.dockerVersion?.()) ?? null },
@@ -374,7 +376,7 @@ export class RunEngine {
   }
 
   /**
-   * After each grading run: collects its artifacts (a full disk is noted, not thrown: the grade
+   * After each grading run: collects its artifacts when it is the grading that counts (a full disk is noted, not thrown: the grade
    * is still known, see withArtifactFault) and, when the run did not pass, checks that the X
    * server and the browser survived it; if not, a SystemError naming why: retried, never the
    * model's failure.
@@ -385,10 +387,11 @@ export class RunEngine {
     runIndex: number,
     signal: AbortSignal,
     testRun: { exitCode: number; log: string },
+    keepArtifacts: boolean,
     log: (line: string) => void,
     onStorageFault: (fault: ArtifactStorageError) => void,
   ): Promise<void> {
-    if (this.deps.afterTestRun) {
+    if (this.deps.afterTestRun && keepArtifacts) {
       try {
         await this.deps.afterTestRun(attempt.id, attempt.questionId, container, runIndex, signal);
       } catch (error) {
@@ -501,6 +504,8 @@ export class RunEngine {
           shmMb: run.manifest.limits.shmMb,
           keepFailedContainers: settings.keepFailedContainers,
         },
+        grading: run.manifest.grading ?? 'official',
+        watchSolver: run.solver.kind === 'builtin',
         runtime: this.daemon ? observeDaemonErrors(this.deps.runtime, (error) => (met.unreachable ??= error)) : this.deps.runtime,
         signal: controller.signal,
         onPhase: (phase) => {
@@ -521,8 +526,8 @@ export class RunEngine {
             partial.text = '';
           }
         },
-        afterTestRun: (container, i, signal, testRun) =>
-          this.afterTestRun(attempt, container, i, signal, testRun, (line) => push('grading', line), (fault) => (met.storage ??= fault)),
+        afterTestRun: (container, i, signal, testRun, { keepArtifacts }) =>
+          this.afterTestRun(attempt, container, i, signal, testRun, keepArtifacts, (line) => push('grading', line), (fault) => (met.storage ??= fault)),
       });
     } catch (error) {
       // Something outside the attempt's own steps (a missing task row, a bug): an error, kept.

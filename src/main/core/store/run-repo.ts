@@ -11,6 +11,9 @@ import type {
   AttemptState,
   AttemptSummary,
   GraderLog,
+  GradingRecord,
+  LeftProcess,
+  OutsideRepoChange,
   Phase,
   RunDetail,
   RunManifest,
@@ -20,7 +23,7 @@ import type {
   Tally,
 } from '../../../shared/runs';
 import { AppError } from '../../../shared/result';
-import { NO_USAGE, sumUsage, type AgentStepRecord, type StopReason, type UsageSummary } from '../../../shared/agents';
+import { NO_USAGE, sumUsage, type AgentOwnUsage, type AgentStepRecord, type StopReason, type UsageSummary } from '../../../shared/agents';
 import type { Db } from './database';
 
 interface AttemptRow {
@@ -47,6 +50,10 @@ interface AttemptRow {
   error: string | null;
   usage_json: string | null;
   stop_reason: string | null;
+  grading_json: string | null;
+  outside_changes_json: string | null;
+  processes_left_json: string | null;
+  agent_usage_json: string | null;
 }
 
 interface StepRow {
@@ -144,7 +151,15 @@ function toSummary(r: AttemptRow): AttemptSummary {
     containerId: r.container_id,
     usage: r.usage_json === null ? null : (JSON.parse(r.usage_json) as UsageSummary),
     stopReason: r.stop_reason as StopReason | null,
+    grading: parseOrNull<GradingRecord>(r.grading_json),
+    outsideRepoChanges: parseOrNull<OutsideRepoChange[]>(r.outside_changes_json),
+    processesLeft: parseOrNull<LeftProcess[]>(r.processes_left_json),
+    agentUsage: parseOrNull<AgentOwnUsage>(r.agent_usage_json),
   };
+}
+
+function parseOrNull<T>(json: string | null): T | null {
+  return json === null ? null : (JSON.parse(json) as T);
 }
 
 export class RunRepo {
@@ -392,18 +407,33 @@ export class RunRepo {
   finish(
     attemptId: string,
     outcome: AttemptOutcome,
-    fields: { earned?: number; patch?: string | null; decision?: unknown; grader?: GraderLog | null; error?: string | null },
+    fields: {
+      earned?: number;
+      patch?: string | null;
+      decision?: unknown;
+      grader?: GraderLog | null;
+      error?: string | null;
+      grading?: GradingRecord | null;
+      outsideRepoChanges?: OutsideRepoChange[] | null;
+      processesLeft?: LeftProcess[] | null;
+    },
   ): void {
     const at = now();
     this.db.transaction(() => {
       this.db.prepare('UPDATE attempt_phases SET ended_at = ?, status = coalesce(status, ?) WHERE attempt_id = ? AND ended_at IS NULL').run(at, outcome, attemptId);
       this.db
         .prepare(`UPDATE attempts SET state = ?, phase = NULL, finished_at = ?, earned = ?, patch = coalesce(?, patch),
-          decision_json = coalesce(?, decision_json), grader_json = coalesce(?, grader_json), error = ? WHERE id = ? AND state NOT IN ('passed','failed','timeout','error','cancelled')`)
+          decision_json = coalesce(?, decision_json), grader_json = coalesce(?, grader_json), error = ?,
+          grading_json = ?, outside_changes_json = ?, processes_left_json = ?
+          WHERE id = ? AND state NOT IN ('passed','failed','timeout','error','cancelled')`)
         .run(
           outcome, at, fields.earned ?? 0, fields.patch ?? null,
           fields.decision === undefined ? null : JSON.stringify(fields.decision),
-          fields.grader ? JSON.stringify(fields.grader) : null, fields.error ?? null, attemptId,
+          fields.grader ? JSON.stringify(fields.grader) : null, fields.error ?? null,
+          fields.grading ? JSON.stringify(fields.grading) : null,
+          fields.outsideRepoChanges ? JSON.stringify(fields.outsideRepoChanges) : null,
+          fields.processesLeft ? JSON.stringify(fields.processesLeft) : null,
+          attemptId,
         );
     })();
   }
@@ -496,11 +526,13 @@ export class RunRepo {
    * Records what an attempt's agent spent and why it stopped. Usage adds to what the row holds:
    * an attempt redone after a Docker outage keeps the tokens its interrupted pass spent.
    */
-  setAgentResult(attemptId: string, usage: UsageSummary, stopReason: StopReason | null): void {
+  setAgentResult(attemptId: string, usage: UsageSummary, stopReason: StopReason | null, agentUsage: AgentOwnUsage | null = null): void {
     this.db.transaction(() => {
       const row = this.db.prepare('SELECT usage_json FROM attempts WHERE id = ?').get(attemptId) as { usage_json: string | null } | undefined;
       const total = row?.usage_json ? sumUsage(JSON.parse(row.usage_json) as UsageSummary, usage) : usage;
-      this.db.prepare('UPDATE attempts SET usage_json = ?, stop_reason = ? WHERE id = ?').run(JSON.stringify(total), stopReason, attemptId);
+      this.db
+        .prepare('UPDATE attempts SET usage_json = ?, stop_reason = ?, agent_usage_json = coalesce(?, agent_usage_json) WHERE id = ?')
+        .run(JSON.stringify(total), stopReason, agentUsage ? JSON.stringify(agentUsage) : null, attemptId);
     })();
   }
 

@@ -55,6 +55,7 @@ export class FakeTaskContainer implements TaskContainer {
   }
 
   async cutNetwork(): Promise<void> {}
+  async joinNetwork(): Promise<void> {}
 
   async remove(): Promise<void> {}
 

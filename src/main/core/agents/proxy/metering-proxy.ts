@@ -169,6 +169,8 @@ export class MeteringProxy {
   private readonly httpAgent = new http.Agent({ keepAlive: true });
   private readonly httpsAgent = new https.Agent({ keepAlive: true });
   private server: http.Server | null = null;
+  /** Listeners beside the main one (a Docker network's gateway, for agents in containers), by host. */
+  private readonly extraServers = new Map<string, { server: http.Server; root: string }>();
   private baseUrl: string | null = null;
 
   constructor(private readonly opts: MeteringProxyOptions = {}) {
@@ -195,14 +197,38 @@ export class MeteringProxy {
   }
 
   /**
+   * Listens on one more address, the same proxy behind it, and returns that address's root URL
+   * (for agents in containers: the gateway of a network whose only reachable host is this one).
+   * Listening on that address rather than on every address keeps the proxy off other networks.
+   */
+  async listenAlso(host: string): Promise<string> {
+    const known = this.extraServers.get(host);
+    if (known) return known.root;
+    if (!this.server) throw new Error('metering proxy: listenAlso: the proxy is not started');
+    const server = http.createServer({ noDelay: true }, (req, res) => this.handle(req, res));
+    server.requestTimeout = 0;
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(new Error(`metering proxy: cannot listen on ${host}: ${err.message}`)));
+      server.listen(0, host, () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    const root = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    this.extraServers.set(host, { server, root });
+    return root;
+  }
+
+  /**
    * Stops listening, ends calls in flight, closes every open attempt (storing its raw exchanges)
    * and waits until all of them were handed to `storeRaw`. Usage stays readable.
    */
   async stop(): Promise<void> {
     for (const a of this.attempts.values()) if (a.open) this.closeAttempt(a.attemptId);
-    const server = this.server;
+    const servers = [this.server, ...[...this.extraServers.values()].map((e) => e.server)];
     this.server = null;
-    if (server) {
+    this.extraServers.clear();
+    for (const server of servers) {
+      if (!server) continue;
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
@@ -241,7 +267,11 @@ export class MeteringProxy {
    * Opens an attempt of an open run. `baseUrl` is for OpenAI-style clients; Anthropic clients,
    * which append `/v1/messages` themselves, take `anthropicBaseUrl`.
    */
-  openAttempt(runId: string, attemptId: string, budget: AttemptBudget = {}): { baseUrl: string; anthropicBaseUrl: string; apiKey: string } {
+  openAttempt(
+    runId: string,
+    attemptId: string,
+    budget: AttemptBudget = {},
+  ): { baseUrl: string; anthropicBaseUrl: string; apiKey: string; path: string } {
     if (!this.baseUrl) throw new Error('metering proxy: openAttempt: the proxy is not started');
     const run = this.runs.get(runId);
     if (!run) throw new Error(`metering proxy: openAttempt: run ${runId} is not open`);
@@ -259,8 +289,10 @@ export class MeteringProxy {
     };
     this.attempts.set(attemptId, attempt);
     run.attempts.set(attemptId, attempt);
-    const root = `${this.baseUrl}/a/${encodeURIComponent(attemptId)}`;
-    return { baseUrl: `${root}/v1`, anthropicBaseUrl: root, apiKey: run.key };
+    // `path` under any of the proxy's roots (see listenAlso) reaches the same attempt.
+    const attemptPath = `/a/${encodeURIComponent(attemptId)}`;
+    const root = `${this.baseUrl}${attemptPath}`;
+    return { baseUrl: `${root}/v1`, anthropicBaseUrl: root, apiKey: run.key, path: attemptPath };
   }
 
   /** What an attempt used so far (also after it was closed, until its run is closed). */
