@@ -91,6 +91,8 @@ const commands: Record<string, Command> = {
       monolith: { type: 'boolean' },
       resume: { type: 'string' },
       agent: { type: 'string' },
+      'agent-command': { type: 'string' },
+      grading: { type: 'string' },
       endpoint: { type: 'string' },
       'base-url': { type: 'string' },
       model: { type: 'string' },
@@ -107,6 +109,7 @@ const commands: Record<string, Command> = {
       runCommand(ctx, {
         agent: {
           agent: v.agent as string | undefined,
+          agentCommand: v['agent-command'] as string | undefined,
           endpoint: v.endpoint as string | undefined,
           baseUrl: v['base-url'] as string | undefined,
           model: v.model as string | undefined,
@@ -130,6 +133,7 @@ const commands: Record<string, Command> = {
         imageTag: v['image-tag'] as string | undefined,
         monolith: v.monolith === true,
         resume: v.resume as string | undefined,
+        grading: v.grading as string | undefined,
       }),
   },
   images: {

@@ -3,6 +3,7 @@
  * spent, why it stopped, and its transcript. (The agent itself lives in main/core/agents.)
  */
 import { z } from 'zod';
+import { cliAgentNames, type CliAgentName } from './cli-agents';
 
 export const agentProtocols = ['official', 'tools'] as const;
 export type AgentProtocol = (typeof agentProtocols)[number];
@@ -97,6 +98,10 @@ export const agentParamsSchema = z
   })
   .strict();
 
+/** The agents a run can use: the built-in one, the CLI agents, a custom command line. */
+export const agentNames = ['builtin', ...cliAgentNames, 'custom'] as const;
+export type AgentName = (typeof agentNames)[number];
+
 /** An environment variable's name (where an API key is read from at run time). */
 export const envNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name');
 
@@ -122,17 +127,42 @@ export const builtinSolverInputSchema = z
     wallTimeSec: z.number().int().min(10).max(7 * 86_400).optional(),
     actionTimeoutSec: z.number().int().min(1).max(86_400).optional(),
     observationMaxChars: z.number().int().min(200).max(10_000_000).optional(),
+    /** Which agent solves: the built-in one (default), a CLI agent run in the container, or a custom command line. */
+    agent: z.enum(agentNames).optional(),
+    /** A custom agent's command line, run by bash in the repository (see customAgentEnvNames). */
+    agentCommand: z.string().min(1).max(10_000).optional(),
+    /** A custom agent's extra environment. Recorded in the manifest: never put a key here. */
+    agentEnv: z.record(envNameSchema, z.string().max(10_000)).optional(),
   })
   .strict()
   .refine((s) => (s.endpoint !== undefined ? s.baseUrl === undefined && s.model === undefined : s.baseUrl !== undefined && s.model !== undefined), {
     message: 'give a saved endpoint, or a base URL and a model (not both)',
-  });
+  })
+  .refine((s) => (s.agent === 'custom') === (s.agentCommand !== undefined), {
+    message: 'a custom agent needs its command line (agentCommand), and only a custom agent takes one',
+    path: ['agentCommand'],
+  })
+  .refine((s) => s.agent === 'custom' || s.agentEnv === undefined, { message: 'only a custom agent takes agentEnv', path: ['agentEnv'] });
 
 export type BuiltinSolverInput = z.infer<typeof builtinSolverInputSchema>;
 
-/** The built-in agent as recorded in a run's manifest: everything but the key. */
+/**
+ * The environment a custom agent's command gets besides its own: where the proxy is (OpenAI and
+ * Anthropic style), the run's key for it (never the real one), the model, and the prompt's file.
+ */
+export const customAgentEnvNames = ['OPENAI_BASE_URL', 'OPENAI_API_KEY', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'LANCER_MODEL', 'LANCER_PROMPT_FILE'] as const;
+
+/** Which agent a run's attempts use, as the manifest records it. */
+export type AgentChoice =
+  | { name: 'builtin' }
+  | { name: CliAgentName; version: string }
+  | { name: 'custom'; command: string; env: Record<string, string> };
+
+/** A model agent as recorded in a run's manifest: everything but the key. */
 export interface BuiltinSolverSpec {
   kind: 'builtin';
+  /** Absent in runs made before CLI agents existed: the built-in agent. */
+  agent?: AgentChoice;
   endpoint: {
     /** The saved endpoint's name, or null for one given inline. */
     name: string | null;

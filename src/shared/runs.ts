@@ -112,8 +112,10 @@ export function solverName(solver: SolverSpec): string {
       return solver.file.split(/[\\/]/).pop() ?? solver.file;
     case 'imported':
       return `imported ${solver.label}`;
-    case 'builtin':
-      return `agent ${solver.endpoint.model}`;
+    case 'builtin': {
+      const agent = solver.agent?.name ?? 'builtin';
+      return agent === 'builtin' ? `agent ${solver.endpoint.model}` : `${agent} ${solver.endpoint.model}`;
+    }
     default:
       return assertNever(solver, 'solver');
   }

@@ -87,6 +87,13 @@ export async function agentsCommand(ctx: CliContext, positionals: string[]): Pro
 
 async function fetchAgent(ctx: CliContext, name: string): Promise<void> {
   const started = Date.now();
+  const agent = await fetchWithProgress(ctx, name);
+  ctx.result(agent, () => `${agent.name} ${agent.version}: ready in ${agent.cacheDir} (${formatBytes(agent.sizeOnDisk)} on disk, ${formatDuration(Date.now() - started)})`);
+}
+
+/** Fills an agent's cache with progress on stderr (a status line on a terminal); Ctrl-C cancels. */
+export async function fetchWithProgress(ctx: CliContext, name: string): Promise<CliAgentInfo> {
+  const started = Date.now();
   const abort = new AbortController();
   const onSigint = (): void => abort.abort(new Error('cancelled; fetch again to resume'));
   process.once('SIGINT', onSigint);
@@ -121,8 +128,7 @@ async function fetchAgent(ctx: CliContext, name: string): Promise<void> {
     }
   };
   try {
-    const agent = await ctx.openWorkbench().agentCache.fetch(name, { onEvent, signal: abort.signal });
-    ctx.result(agent, () => `${agent.name} ${agent.version}: ready in ${agent.cacheDir} (${formatBytes(agent.sizeOnDisk)} on disk, ${formatDuration(Date.now() - started)})`);
+    return await ctx.openWorkbench().agentCache.fetch(name, { onEvent, signal: abort.signal });
   } catch (error) {
     status?.end();
     throw new CliError(`fetching ${name}: ${(error as Error).message}`, abort.signal.aborted ? 130 : 1);

@@ -2,19 +2,22 @@
  * `lancer run`, `lancer results`, `lancer export`: runs in Docker and their ledger.
  */
 import { writeFileSync } from 'node:fs';
-import { isFinal, type AttemptSummary, type RunEvent, type RunStartInput, type Tally } from '../../shared/runs';
-import { tokensDisagree } from '../../shared/agents';
+import { gradingModes, isFinal, type AttemptSummary, type GradingMode, type RunEvent, type RunStartInput, type Tally } from '../../shared/runs';
+import { agentNames, tokensDisagree, type AgentName } from '../../shared/agents';
+import { cliAgentNames } from '../../shared/cli-agents';
 import { progressLine, StatusLine } from '../progress';
 import { runsToResultsCsv } from '../../main/core/reports/results-csv';
 import { formatDollarsCli } from '../format';
 import { CliError, type CliContext } from '../context';
 import { waitingReporter } from '../run-waiting';
+import { fetchWithProgress } from './agents';
 
 export const runHelp = `lancer run --dataset D [--tasks ID,…|--set NAME] --solver gold|null|<predictions.jsonl>
            [--concurrency N] [--attempts N] [--exclude-suspect] [--image-prefix P] [--image-tag T] [--monolith] [--json]
-lancer run --dataset D [--tasks ID,…] --agent builtin (--endpoint NAME | --base-url URL --model M [--api-key-env VAR])
+lancer run --dataset D [--tasks ID,…] --agent builtin|codex|opencode|claude-code|qwen-code|custom [--agent-command '…']
+           (--endpoint NAME | --base-url URL --model M [--api-key-env VAR])
            [--protocol official|tools] [--max-turns N] [--attempt-budget-usd X] [--budget-usd Y]
-           [--price-input X --price-cached Y --price-output Z] [--json]
+           [--price-input X --price-cached Y --price-output Z] [--grading clean|official|both] [--json]
 lancer run --resume RUN [--json]
   Runs the tasks in Docker and grades them as the official harness does. Progress lines go to
   stderr; with --json the summary (runId, tasks, passed, failed, timeout, error, earned and
@@ -23,11 +26,22 @@ lancer run --resume RUN [--json]
   itself; no try is spent. Exit code 3 when any attempt ended in a system error.
   --attempts N makes N independent attempts at every task (fresh container, fresh conversation;
   retries of system errors are counted apart); a gold run with repeats finds flaky tasks, and
-  --exclude-suspect leaves out tasks gold failed in any gold run (the manifest records which).`;
+  --exclude-suspect leaves out tasks gold failed in any gold run (the manifest records which).
+  --agent builtin runs the built-in agent on the host; codex, opencode, claude-code and qwen-code
+  run that CLI agent inside the task container from its cache (fetched from npm first when
+  missing, as \`lancer agents fetch\`), reaching only the metering proxy; custom runs
+  --agent-command with bash in the repository, with OPENAI_BASE_URL, OPENAI_API_KEY,
+  ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY (the proxy and the run's own key), LANCER_MODEL and
+  LANCER_PROMPT_FILE set (for agents installed in your own image: --image-prefix).
+  --grading: official grades in the solver's container (as the official harness), clean grades
+  the solver's repository diff in a fresh container, both does both and flags an attempt whose
+  results differ ("grading differs"; the clean result counts). Default: the setting gradingMode
+  (both) for agents, official for gold, null and predictions.`;
 
 /** The agent flags of `lancer run`, as parsed (strings; the contract's schema checks them). */
 export interface AgentFlags {
   agent?: string;
+  agentCommand?: string;
   endpoint?: string;
   baseUrl?: string;
   model?: string;
@@ -50,10 +64,13 @@ function numberFlag(name: string, value: string | undefined): number | undefined
 }
 
 function agentSolverFrom(f: AgentFlags): RunStartInput['solver'] {
-  if (f.agent !== 'builtin') throw new CliError(`--agent must be builtin, got "${f.agent ?? ''}"`, 2);
+  if (!(agentNames as readonly string[]).includes(f.agent ?? '')) throw new CliError(`--agent must be one of ${agentNames.join(', ')}, got "${f.agent ?? ''}"`, 2);
+  if ((f.agent === 'custom') !== (f.agentCommand !== undefined)) throw new CliError('--agent custom needs --agent-command, and only it takes one', 2);
   const priced = f.priceInput !== undefined || f.priceCached !== undefined || f.priceOutput !== undefined;
   return {
     kind: 'builtin',
+    agent: f.agent as AgentName,
+    agentCommand: f.agentCommand,
     endpoint: f.endpoint,
     baseUrl: f.baseUrl,
     model: f.model,
@@ -92,6 +109,7 @@ export async function runCommand(
     imageTag?: string;
     monolith: boolean;
     resume?: string;
+    grading?: string;
     agent?: AgentFlags;
   },
 ): Promise<void> {
@@ -115,6 +133,15 @@ export async function runCommand(
     if (attempts !== undefined && (!Number.isInteger(attempts) || attempts < 1 || attempts > 100)) {
       throw new CliError(`--attempts must be an integer from 1 to 100, got "${opts.attempts}"`, 2);
     }
+    if (opts.grading !== undefined && !(gradingModes as readonly string[]).includes(opts.grading)) {
+      throw new CliError(`--grading must be clean, official or both, got "${opts.grading}"`, 2);
+    }
+    // A CLI agent's binaries are fetched on first use, with progress, before the run is made.
+    const cliAgent = (cliAgentNames as readonly string[]).includes(opts.agent?.agent ?? '') ? opts.agent!.agent! : null;
+    if (cliAgent && (await wb.agentCache.status(cliAgent)).state !== 'ready') {
+      ctx.progress(`fetching the ${cliAgent} binaries from the npm registry (first use)…`);
+      await fetchWithProgress(ctx, cliAgent);
+    }
     const solver: RunStartInput['solver'] = opts.agent?.agent
       ? agentSolverFrom(opts.agent)
       : opts.solver === 'gold' || opts.solver === 'null'
@@ -131,6 +158,7 @@ export async function runCommand(
       imagePrefix: opts.imagePrefix,
       imageTag: opts.imageTag,
       monolith: opts.monolith || undefined,
+      grading: opts.grading as GradingMode | undefined,
     });
   }
   ctx.progress(`run ${runId}`);

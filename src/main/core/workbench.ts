@@ -104,7 +104,10 @@ export class Workbench {
       const { sha256, bytes } = this.artifacts.put(data, name);
       this.runs.addArtifact(attemptId, { kind, name, sha256, bytes });
     };
+    const runtime = options.runtime ?? new DockerRuntime(this.docker, storeIdFor(options.dataDir));
     this.agents = new AgentService({
+      agentCache: this.agentCache,
+      egressNetwork: runtime.egressNetwork ? () => runtime.egressNetwork!() : undefined,
       // Saved endpoints (Settings › Model endpoints, `lancer endpoints`), their keys resolved at run time.
       resolveEndpoint: (name) => this.endpoints.resolveEndpoint(name),
       // The raw model exchanges of an attempt (keys removed), compressed, beside its other artifacts.
@@ -130,7 +133,7 @@ export class Workbench {
       datasets: this.datasets,
       settings: () => this.settings.get(),
       events: this.events,
-      runtime: options.runtime ?? new DockerRuntime(this.docker, storeIdFor(options.dataDir)),
+      runtime,
       appVersion: options.version,
       imageHooks: createRunImageHooks({ docker: this.docker, use: this.imageUse, settings: () => this.settings.get() }),
       // Outage detection pings the daemon the runtime talks to; an injected runtime has none.

@@ -3,10 +3,12 @@
  * (no key), holds the metering proxy that every model call goes through (only the proxy holds
  * the real key; the agent gets the run's own key), and makes each attempt's solver.
  */
-import type { BuiltinSolverInput, BuiltinSolverSpec, Prices, StopReason, UsageSummary } from '../../../shared/agents';
+import type { AgentChoice, AgentOwnUsage, BuiltinSolverInput, BuiltinSolverSpec, Prices, StopReason, UsageSummary } from '../../../shared/agents';
 import { AppError } from '../../../shared/result';
 import type { SolveContext, Solver } from '../solvers/solver';
 import { createBuiltinAgent, type AgentStep } from './builtin/builtin-agent';
+import { solveWithCliAgent } from './cli/cli-agent-solver';
+import { containerCacheDir, profileOf } from './cli/profiles';
 import { MeteringProxy } from './proxy';
 import type { ResolvedEndpoint } from './endpoints';
 
@@ -19,6 +21,10 @@ export interface AgentServiceDeps {
   env?: NodeJS.ProcessEnv;
   /** Keeps an attempt's raw model exchanges (gzipped JSONL, keys removed) as an artifact. */
   storeRaw?: (attemptId: string, name: string, gzipped: Buffer) => void;
+  /** The CLI agents' binaries on the host (see AgentCache). */
+  agentCache?: { dirOf(name: string): string; status(name: string): Promise<{ state: string; problem?: string }> };
+  /** The network CLI agents solve on, where only the proxy answers (see ContainerRuntime.egressNetwork). */
+  egressNetwork?: () => Promise<{ name: string; gateway: string }>;
 }
 
 /** The attempt a proxy pass id (`<attemptId>@<n>`) belongs to. */
@@ -30,6 +36,8 @@ function attemptOfPass(passId: string): string {
 export interface AgentAttemptEnd {
   usage: UsageSummary;
   stopReason: StopReason | null;
+  /** CLI agents: the tokens their own log counted. */
+  agentUsage?: AgentOwnUsage | null;
 }
 
 /** The defaults of the reference agent (harness doc §5.1), where a run does not say. */
@@ -83,6 +91,7 @@ export class AgentService {
     }
     const spec: BuiltinSolverSpec = {
       kind: 'builtin',
+      agent: agentChoiceOf(input),
       endpoint,
       // As the endpoints' default: the reference agent's text protocol works with any chat server.
       protocol: protocol ?? 'official',
@@ -98,6 +107,22 @@ export class AgentService {
     };
     this.keyFor(spec); // a missing key is an error at creation, naming where it was looked for
     return spec;
+  }
+
+  /**
+   * Refuses a run whose CLI agent cannot start: its binaries not fetched (or damaged), or no
+   * network for agents on this runtime.
+   */
+  async checkReady(spec: BuiltinSolverSpec): Promise<void> {
+    const agent = spec.agent?.name ?? 'builtin';
+    if (agent === 'builtin') return;
+    if (!this.deps.egressNetwork) throw new AppError('unavailable', 'agents in containers need the Docker runtime (a network where only the proxy answers)');
+    if (agent === 'custom') return;
+    if (!this.deps.agentCache) throw new AppError('unavailable', 'no agent cache here');
+    const status = await this.deps.agentCache.status(agent);
+    if (status.state !== 'ready') {
+      throw new AppError('unavailable', `the ${agent} binaries are ${status.state}${status.problem ? ` (${status.problem})` : ''}: fetch them first (lancer agents fetch ${agent}, or Agents in the New run form)`);
+    }
   }
 
   /** The real key, at run time; never logged, never returned to a front door. */
@@ -175,8 +200,12 @@ export class AgentService {
       spentBefore(): number;
       runUserTool(ctx: SolveContext, signal: AbortSignal): Promise<{ ok: boolean; output: string }>;
       onEnd(end: AgentAttemptEnd): void;
+      /** Keeps a file of the attempt's (a CLI agent's stdout and logs) as a log artifact. */
+      keep?(name: string, data: Buffer): void;
     },
   ): Solver {
+    const agent = spec.agent ?? { name: 'builtin' };
+    if (agent.name !== 'builtin') return this.cliSolverFor(runId, attemptId, spec, agent, hooks);
     return {
       name: `builtin:${spec.endpoint.model}`,
       solve: async (ctx) => {
@@ -226,6 +255,76 @@ export class AgentService {
     };
   }
 
+  /**
+   * A CLI agent (or a custom command line) for one attempt: run in the task container from its
+   * read-only cache, on the agents' network, talking to the proxy's address there with the run's key.
+   */
+  private cliSolverFor(
+    runId: string,
+    attemptId: string,
+    spec: BuiltinSolverSpec,
+    agent: Exclude<AgentChoice, { name: 'builtin' }>,
+    hooks: {
+      onStep(step: AgentStep): void;
+      spentBefore(): number;
+      onEnd(end: AgentAttemptEnd): void;
+      keep?(name: string, data: Buffer): void;
+    },
+  ): Solver {
+    const egress = this.deps.egressNetwork;
+    if (!egress) throw new AppError('unavailable', 'agents in containers need the Docker runtime');
+    const profile = agent.name === 'custom' ? null : profileOf(agent.name);
+    const cacheDir = profile ? containerCacheDir(profile) : null;
+    const hostCache = profile && this.deps.agentCache ? this.deps.agentCache.dirOf(profile.name) : null;
+    if (profile && !hostCache) throw new AppError('unavailable', 'no agent cache here');
+    return {
+      name: `${agent.name}:${spec.endpoint.model}`,
+      mounts: hostCache && cacheDir ? [{ hostPath: hostCache, containerPath: cacheDir }] : [],
+      solvingNetwork: async () => (await egress()).name,
+      solve: async (ctx) => {
+        await this.openRun(runId, spec, hooks.spentBefore());
+        const proxy = await this.ensureProxy();
+        const root = await proxy.listenAlso((await egress()).gateway);
+        const passId = `${attemptId}@${++this.passes}`;
+        const access = proxy.openAttempt(runId, passId, {
+          maxTokens: spec.limits.maxTokens ?? undefined,
+          maxUsd: spec.limits.attemptBudgetUsd ?? undefined,
+        });
+        let stopReason: StopReason | null = null;
+        let agentUsage: AgentOwnUsage | null = null;
+        const maxUsd = spec.limits.attemptBudgetUsd;
+        const maxTokens = spec.limits.maxTokens;
+        try {
+          const outcome = await solveWithCliAgent(ctx, {
+            agent,
+            cacheDir,
+            model: spec.endpoint.model,
+            params: spec.endpoint.params,
+            maxTurns: spec.limits.maxTurns,
+            // Inside the solving phase's own limit, so the agent is stopped and its work graded.
+            wallTimeSec: Math.max(1, Math.min(spec.limits.wallTimeSec, Math.floor(ctx.timeoutMs / 1000) - 30)),
+            proxy: { openaiBaseUrl: `${root}${access.path}/v1`, anthropicBaseUrl: `${root}${access.path}`, apiKey: access.apiKey },
+            budgetSpent: () => {
+              const used = proxy.attemptUsage(passId);
+              return (
+                proxy.runBudgetExceeded(runId) ||
+                (maxUsd !== null && used.costUsd >= maxUsd) ||
+                (maxTokens !== null && used.inputTokens + used.outputTokens >= maxTokens)
+              );
+            },
+            onStep: hooks.onStep,
+            keep: (name, data) => hooks.keep?.(name, data),
+          });
+          stopReason = outcome.stopReason;
+          agentUsage = outcome.transcript.agentUsage;
+          return outcome;
+        } finally {
+          hooks.onEnd({ usage: proxy.closeAttempt(passId), stopReason, agentUsage });
+        }
+      },
+    };
+  }
+
   /** Waits until raw exchanges are handed to storeRaw (they are compressed off the hot path). */
   async flush(): Promise<void> {
     await this.proxy?.flushRaw();
@@ -242,4 +341,12 @@ export class AgentService {
     this.openRuns.clear();
     await proxy?.stop();
   }
+}
+
+/** The agent a run asks for, as its manifest records it (a CLI agent with its pinned version). */
+function agentChoiceOf(input: BuiltinSolverInput): AgentChoice {
+  const name = input.agent ?? 'builtin';
+  if (name === 'builtin') return { name };
+  if (name === 'custom') return { name, command: input.agentCommand!, env: input.agentEnv ?? {} };
+  return { name, version: profileOf(name).version };
 }

@@ -199,15 +199,27 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
         },
         shIn,
         log,
+        mounts: input.solver.mounts,
       });
       if (input.watchSolver) baseline = await takeSnapshot(container, s);
     });
 
     // ---- solving
     enter('solving');
-    const solved = await inPhase('solving', limits.solveTimeoutSec, signal, (s) =>
-      input.solver.solve({ task, container: container!, cwd, signal: s, timeoutMs: limits.solveTimeoutSec * 1000, log: stream }),
-    );
+    const solved = await inPhase('solving', limits.solveTimeoutSec, signal, async (s) => {
+      if (!input.solver.solvingNetwork) return input.solver.solve({ task, container: container!, cwd, signal: s, timeoutMs: limits.solveTimeoutSec * 1000, log: stream });
+      // An agent in the container reaches its model through the metering proxy, and nothing else.
+      await container!.joinNetwork(await input.solver.solvingNetwork());
+      try {
+        const probe = await sh(input.profile.internetProbe, s, { timeoutMs: 30_000 });
+        if (probe.exitCode === 0) throw new SystemError("the container reaches the internet on the agents' network");
+        log("solving on the agents' network: only the metering proxy answers");
+        return await input.solver.solve({ task, container: container!, cwd, signal: s, timeoutMs: limits.solveTimeoutSec * 1000, log: stream });
+      } finally {
+        // Cut as before, whatever happened: grading runs with no network, as the official harness.
+        await container!.cutNetwork();
+      }
+    });
     // An agent that was cancelled (or ran out of the phase's time) returns rather than throws.
     if (signal.aborted) throw new CancelledError();
     decision = solved.decision ?? null;
@@ -337,7 +349,7 @@ async function startAndSetUp(
   name: string,
   cwd: string,
   signal: AbortSignal,
-  hooks: { onStarted(c: TaskContainer): void; shIn(c: TaskContainer): ShIn; log(t: string): void },
+  hooks: { onStarted(c: TaskContainer): void; shIn(c: TaskContainer): ShIn; log(t: string): void; mounts?: { hostPath: string; containerPath: string }[] },
 ): Promise<TaskContainer> {
   const { task, limits } = input;
   const container = await input.runtime.start(
@@ -350,6 +362,7 @@ async function startAndSetUp(
       memoryMb: limits.memoryMb,
       shmMb: limits.shmMb,
       keepOnFailure: limits.keepFailedContainers,
+      ...(hooks.mounts?.length ? { readOnlyMounts: hooks.mounts } : {}),
     },
     signal,
   );

@@ -197,6 +197,7 @@ export class RunEngine {
     await this.deps.imageHooks?.beforeRun([...new Set(Object.values(images).map((i) => i.name))]);
 
     const solver: SolverSpec = input.solver.kind === 'builtin' ? this.agentService().specFor(input.solver) : builtinSolverFor(input.solver).spec;
+    if (solver.kind === 'builtin') await this.agentService().checkReady(solver);
     const id = newRunId();
     const concurrency = input.concurrency ?? settings.concurrency;
     const manifest: RunManifest = {
@@ -451,13 +452,15 @@ export class RunEngine {
           keep: (kind, name, data) => void keep(kind, name, data),
         }),
       spentBefore: () => this.spentInLedger(attempt.runId),
-      onEnd: ({ usage, stopReason }) => {
-        this.deps.runs.setAgentResult(attempt.id, usage, stopReason);
+      keep: (name, data) => void keep('log', name, data),
+      onEnd: ({ usage, stopReason, agentUsage }) => {
+        this.deps.runs.setAgentResult(attempt.id, usage, stopReason, agentUsage ?? null);
         // The transcript as ATIF, beside the replay's other artifacts.
+        const agent = spec.agent ?? { name: 'builtin' };
         const trajectory = toAtif({
           attemptId: attempt.id,
-          agentName: 'lancer-builtin',
-          agentVersion: this.deps.appVersion,
+          agentName: agent.name === 'builtin' ? 'lancer-builtin' : agent.name,
+          agentVersion: 'version' in agent ? agent.version : this.deps.appVersion,
           model: spec.endpoint.model,
           steps: this.deps.runs.steps(attempt.id),
           usage,

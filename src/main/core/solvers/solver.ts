@@ -1,7 +1,7 @@
 /**
- * The seam between the engine and whatever makes a task's patch or decision. Today: the gold
- * patch, nothing at all, and imported predictions. The built-in agent (any OpenAI-compatible
- * endpoint) and external CLI agents plug in here later with the same context.
+ * The seam between the engine and whatever makes a task's patch or decision: the gold patch,
+ * nothing at all, imported predictions, the built-in agent (any OpenAI-compatible endpoint) and
+ * CLI agents run in the container.
  */
 import type { TaskDetail } from '../../../shared/tasks';
 import type { TaskContainer } from '../engine/container-runtime';
@@ -26,5 +26,12 @@ export interface SolveResult {
 
 export interface Solver {
   readonly name: string;
+  /** Host folders the solver needs in the container, mounted read-only (a CLI agent's binaries). */
+  readonly mounts?: { hostPath: string; containerPath: string }[];
+  /**
+   * The network the container joins while this solver works (the metering proxy's, which routes
+   * nowhere else); none: the container solves with no network at all, as the official harness.
+   */
+  solvingNetwork?(): Promise<string>;
   solve(ctx: SolveContext): Promise<SolveResult>;
 }

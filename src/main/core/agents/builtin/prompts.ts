@@ -100,7 +100,7 @@ export function formatProposals(task: TaskDetail): string {
  * wording from the task's fields. The protocol only changes how the user tool and the manager
  * decision are described. `cwd` is the repo in the container (default: the task's).
  */
-export function buildTaskPrompt(task: TaskDetail, protocol: AgentProtocol, cwd: string = taskCwd(task)): string {
+export function buildTaskPrompt(task: TaskDetail, protocol: AgentProtocol, cwd: string = taskCwd(task), opts: { userTool?: boolean } = {}): string {
   if (task.prompt && task.prompt.length > 0) return task.prompt.map((m) => m.content).join('\n\n');
   const how = howTo(protocol, cwd);
   const price = formatPrice(task.price);
@@ -110,7 +110,12 @@ export function buildTaskPrompt(task: TaskDetail, protocol: AgentProtocol, cwd: 
         `You are a software engineer working on the repository checked out at ${cwd}, which is your working directory. Your job is to resolve the issue below.`,
         `Issue: ${task.title}\n\n${task.description}`,
         `A correct fix is worth $${price}. Do not commit or push: the changes you leave in the working tree are what gets graded, by end-to-end tests you cannot see.`,
-        `To check your work you can run the user tool: ${how.userTool}. It runs the hidden test scenario against your current code in a browser and saves what happened (a trace with the actions, screenshots, page snapshots and console output) in folders under ${cwd}/user_tool/ for you to look at. It does not tell you whether the test passed.`,
+        // CLI agents run their own loop: there is no user tool to offer them.
+        ...(opts.userTool === false
+          ? []
+          : [
+              `To check your work you can run the user tool: ${how.userTool}. It runs the hidden test scenario against your current code in a browser and saves what happened (a trace with the actions, screenshots, page snapshots and console output) in folders under ${cwd}/user_tool/ for you to look at. It does not tell you whether the test passed.`,
+            ]),
       ].join('\n\n');
     case 'swe_manager':
       return [
