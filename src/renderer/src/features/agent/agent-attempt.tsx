@@ -1,9 +1,10 @@
 /**
- * The agent's side of an attempt on the Runs page: what it spent and why it stopped, and its
- * transcript, streaming beside the attempt's live screen while the agent works.
+ * The agent's side of an attempt on the Runs page: what it spent (for a CLI agent also its own
+ * token count beside the metering proxy's) and why it stopped, and its transcript, streaming
+ * beside the attempt's live screen while the agent works.
  */
 import type { ReactElement } from 'react';
-import type { StopReason, UsageSummary } from '../../../../shared/agents';
+import { tokensDisagree, type AgentOwnUsage, type StopReason, type UsageSummary } from '../../../../shared/agents';
 import type { AttemptSummary } from '../../../../shared/runs';
 import { LiveImage } from '../live/live-image';
 import { TranscriptView } from './transcript-view';
@@ -39,8 +40,23 @@ export function StopReasonBadge({ reason }: { reason: StopReason }): ReactElemen
   );
 }
 
-/** Tokens, dollars, calls and dollars per dollar earned, as facts. */
-export function UsageFacts({ usage, earned, provisional = false }: { usage: UsageSummary; earned: number | null; provisional?: boolean }): ReactElement {
+/**
+ * Tokens, dollars, calls and dollars per dollar earned, as facts; with `own`, a CLI agent's own
+ * count of its tokens beside the proxy's (the proxy's is the one used), flagged when they disagree.
+ */
+export function UsageFacts({
+  usage,
+  earned,
+  provisional = false,
+  own = null,
+}: {
+  usage: UsageSummary;
+  earned: number | null;
+  provisional?: boolean;
+  own?: AgentOwnUsage | null;
+}): ReactElement {
+  // A provisional sum of the steps is no count to hold the agent's against.
+  const disagree = own !== null && !provisional && tokensDisagree(usage, own);
   return (
     <dl className="facts usage-facts" data-testid="agent-usage">
       <dt>Tokens</dt>
@@ -54,7 +70,26 @@ export function UsageFacts({ usage, earned, provisional = false }: { usage: Usag
             estimated
           </span>
         )}
+        {own && <span className="muted"> · the metering proxy&apos;s count</span>}
       </dd>
+      {own && (
+        <>
+          <dt>Agent&apos;s own count</dt>
+          <dd className="own-usage" data-testid="agent-own-usage">
+            <span title={`${formatTokensExact(totalTokens(own))} tokens`}>{formatTokens(totalTokens(own))}</span>{' '}
+            <span className="muted">· {tokenBreakdown(own)} · from its log</span>
+            {disagree && (
+              <span
+                className="badge attempt-flag flag-tokens-disagree"
+                data-testid="tokens-disagree"
+                title="More than 2% away from the metering proxy's count, which is the one used for spend and limits."
+              >
+                tokens disagree
+              </span>
+            )}
+          </dd>
+        </>
+      )}
       <dt>Spent</dt>
       <dd>
         <span data-testid="usage-cost">{formatUsd(usage.costUsd)}</span>
@@ -86,7 +121,7 @@ export function AgentAttemptPanel({ summary }: { summary: AttemptSummary }): Rea
           live && <p className="muted agent-stop">The agent is working.</p>
         )}
         {usage ? (
-          <UsageFacts usage={usage} earned={isFinal(summary.state) ? summary.earned : null} />
+          <UsageFacts usage={usage} earned={isFinal(summary.state) ? summary.earned : null} own={summary.agentUsage ?? null} />
         ) : (
           transcript.steps.length > 0 && <UsageFacts usage={stepsUsage(transcript.steps)} earned={null} provisional />
         )}

@@ -109,12 +109,17 @@ export function stopReasonHelp(reason: StopReason): string {
 /** `Model agent · scripted-model @ local (tools)`. */
 export function agentSolverLabel(spec: BuiltinSolverSpec): string {
   const where = spec.endpoint.name ?? hostOf(spec.endpoint.baseUrl);
-  return `Model agent · ${spec.endpoint.model} @ ${where} (${spec.protocol})`;
+  const agent = spec.agent ?? { name: 'builtin' };
+  // The protocol is the built-in agent's; CLI agents speak their own.
+  if (agent.name === 'builtin') return `Model agent · ${spec.endpoint.model} @ ${where} (${spec.protocol})`;
+  if (agent.name === 'custom') return `Custom agent · ${spec.endpoint.model} @ ${where}`;
+  return `${agent.name} ${agent.version} · ${spec.endpoint.model} @ ${where}`;
 }
 
-/** `agent scripted-model`: the short form for tables. */
+/** `agent scripted-model` (or `codex scripted-model`): the short form for tables. */
 export function agentSolverShort(spec: BuiltinSolverSpec): string {
-  return `agent ${spec.endpoint.model}`;
+  const agent = spec.agent?.name ?? 'builtin';
+  return `${agent === 'builtin' ? 'agent' : agent} ${spec.endpoint.model}`;
 }
 
 function hostOf(url: string): string {

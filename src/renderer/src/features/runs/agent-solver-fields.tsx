@@ -1,16 +1,28 @@
 /**
- * The New run form's "Model agent (built-in)" choice: a saved endpoint (Settings › Model
- * endpoints) or a base URL, model and the name of the environment variable holding the key;
- * the protocol; the agent's limits; and the run's dollar budget. Blank fields keep the
- * workbench's defaults. No key is ever typed or shown here: saved endpoints keep theirs, and
- * an inline endpoint names a variable the server reads when the run starts.
+ * The New run form's "Model agent" choice: which agent (the built-in one on the host, a CLI
+ * agent run in the task's container from its downloaded cache, or a custom command line); a
+ * saved endpoint (Settings › Model endpoints) or a base URL, model and the name of the
+ * environment variable holding the key; the protocol (built-in agent only); the agent's limits;
+ * and the run's dollar budget. Blank fields keep the workbench's defaults. No key is ever typed
+ * or shown here: saved endpoints keep theirs, and an inline endpoint names a variable the
+ * server reads when the run starts.
  */
 import type { ReactElement } from 'react';
-import type { AgentProtocol, BuiltinSolverInput } from '../../../../shared/agents';
+import { customAgentEnvNames, type AgentName, type AgentProtocol, type BuiltinSolverInput } from '../../../../shared/agents';
+import type { CliAgentInfo } from '../../../../shared/cli-agents';
 import type { ApiKeyInfo, EndpointInfo } from '../../../../shared/endpoints';
+import { cacheStateText, cliAgentOptionLabel, downloadLabel, fetchProgressText, fetchRunning, requestedFetch, type AgentFetchView } from './cli-agents-state';
+import { formatBytes } from './format';
+import type { CliAgentsState } from './use-cli-agents';
+import './agent-choice.css';
 
 /** The fields as typed. `endpoint` '' means "given here" (base URL and model). */
 export interface AgentDraft {
+  agent: AgentName;
+  /** The custom agent's command line (kept while another agent is chosen). */
+  agentCommand: string;
+  /** Images of your own for a custom agent (`<prefix>_<question id>`); '' for the usual ones. */
+  imagePrefix: string;
   endpoint: string;
   baseUrl: string;
   model: string;
@@ -24,6 +36,9 @@ export interface AgentDraft {
 }
 
 export const emptyAgentDraft: AgentDraft = {
+  agent: 'builtin',
+  agentCommand: '',
+  imagePrefix: '',
   endpoint: '',
   baseUrl: '',
   model: '',
@@ -41,6 +56,10 @@ const DEFAULT_TURNS = 40;
 const DEFAULT_WALL_MIN = 60;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** As runStartSchema's imagePrefix. */
+const IMAGE_PREFIX = /^[a-z0-9][a-z0-9._/-]*$/;
+/** As builtinSolverInputSchema's agentCommand. */
+const MAX_COMMAND_CHARS = 10_000;
 
 function whole(text: string, what: string, min: number, max: number): number | string | undefined {
   if (text.trim() === '') return undefined;
@@ -62,6 +81,15 @@ function dollars(text: string, what: string, max: number): number | string | und
  */
 export function agentSolverInput(draft: AgentDraft): { input: BuiltinSolverInput } | { problem: string } {
   const input: BuiltinSolverInput = { kind: 'builtin' };
+  if (draft.agent === 'custom') {
+    const command = draft.agentCommand.trim();
+    if (command === '') return { problem: "Type the custom agent's command line." };
+    if (command.length > MAX_COMMAND_CHARS) return { problem: `The command line is longer than ${MAX_COMMAND_CHARS.toLocaleString('en-US')} characters.` };
+    input.agent = 'custom';
+    input.agentCommand = command;
+  } else if (draft.agent !== 'builtin') {
+    input.agent = draft.agent;
+  }
   if (draft.endpoint !== '') {
     input.endpoint = draft.endpoint;
   } else {
@@ -83,7 +111,8 @@ export function agentSolverInput(draft: AgentDraft): { input: BuiltinSolverInput
       input.apiKeyEnv = env;
     }
   }
-  if (draft.protocol !== '') input.protocol = draft.protocol;
+  // Only the built-in agent speaks a protocol of ours; a CLI or custom agent speaks its own.
+  if (draft.protocol !== '' && draft.agent === 'builtin') input.protocol = draft.protocol;
   const turns = whole(draft.maxTurns, 'Max turns', 1, 1000);
   const tokens = whole(draft.maxTokens, 'Max tokens', 1, Number.MAX_SAFE_INTEGER);
   const attemptBudget = dollars(draft.attemptBudgetUsd, 'The attempt budget', 1_000_000);
@@ -103,19 +132,162 @@ export function agentSolverInput(draft: AgentDraft): { input: BuiltinSolverInput
   return { input };
 }
 
+/**
+ * The image prefix a custom agent's run asks for (`undefined`: the usual images), or what is
+ * wrong with it. Only a custom agent takes one: the others run in the benchmark's own images.
+ */
+export function agentImagePrefix(draft: AgentDraft): { prefix: string | undefined } | { problem: string } {
+  const prefix = draft.imagePrefix.trim();
+  if (draft.agent !== 'custom' || prefix === '') return { prefix: undefined };
+  if (!IMAGE_PREFIX.test(prefix)) return { problem: 'The image prefix is an image name without its tag, such as registry.example.com/my-agent (lower case).' };
+  return { prefix };
+}
+
+/** A CLI agent's cache: ready, or a Download button and the download's progress. */
+function CliAgentCache({ agent, view, onFetch }: { agent: CliAgentInfo; view: AgentFetchView | undefined; onFetch: () => void }): ReactElement {
+  // A fetch started before this form opened (another window) shows as under way until its events come.
+  const shown = view ?? (agent.fetching ? requestedFetch : undefined);
+  const running = fetchRunning(shown);
+  if (agent.state === 'ready' && !running) {
+    return (
+      <div className="agent-cache" data-testid="agent-cache" data-state="ready">
+        <p className="muted">
+          Ready{agent.sizeOnDisk !== null && ` · ${formatBytes(agent.sizeOnDisk)}`} in <span className="mono">{agent.cacheDir}</span>; mounted read-only into
+          each task&apos;s container, where the agent reaches only the workbench&apos;s metering proxy.
+        </p>
+      </div>
+    );
+  }
+  return (
+    <div className="agent-cache" data-testid="agent-cache" data-state={agent.state}>
+      {!running && (
+        <p className="muted">
+          {agent.displayName} {agent.version} is {cacheStateText(agent)}
+          {agent.problem && <> ({agent.problem})</>}: download its pinned npm packages (checked against their recorded hashes) before the run.
+        </p>
+      )}
+      {!running && (
+        <button type="button" onClick={onFetch}>
+          {downloadLabel(agent)}
+        </button>
+      )}
+      {shown && (
+        <div className="agent-fetch">
+          {running && (
+            <progress aria-label={`Download of ${agent.displayName}`} max={Math.max(shown.total, 1)} value={shown.phase === 'planning' && shown.total === 0 ? undefined : shown.done} />
+          )}
+          <span role={shown.phase === 'failed' ? 'alert' : 'status'} className={shown.phase === 'failed' ? 'error' : shown.phase === 'ready' ? 'tone-ok' : 'muted'}>
+            {fetchProgressText(shown)}
+          </span>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** The custom agent's command line and what it gets to work with. */
+function CustomAgentFields({ draft, set }: { draft: AgentDraft; set: <K extends keyof AgentDraft>(key: K, value: AgentDraft[K]) => void }): ReactElement {
+  return (
+    <div className="agent-custom">
+      <label className="field">
+        <span>Command line</span>
+        <textarea
+          rows={3}
+          required
+          value={draft.agentCommand}
+          placeholder={'my-agent --model "$LANCER_MODEL" --task "$(cat "$LANCER_PROMPT_FILE")"'}
+          spellCheck={false}
+          autoComplete="off"
+          onChange={(e) => set('agentCommand', e.currentTarget.value)}
+        />
+        <small className="muted">
+          Runs with bash in the repository, inside the task&apos;s container. It gets{' '}
+          {customAgentEnvNames.map((name, i) => (
+            <span key={name}>
+              {i > 0 && ', '}
+              <code>{name}</code>
+            </span>
+          ))}
+          : the metering proxy and this run&apos;s own key for it (never the real key), the model&apos;s name and the file holding the task&apos;s prompt.
+        </small>
+      </label>
+      <label className="field">
+        <span>Image prefix</span>
+        <input
+          type="text"
+          value={draft.imagePrefix}
+          placeholder="the usual images"
+          autoComplete="off"
+          spellCheck={false}
+          onChange={(e) => set('imagePrefix', e.currentTarget.value)}
+        />
+        <small className="muted">
+          For an agent installed in images of your own: <code>&lt;prefix&gt;_&lt;question id&gt;</code>, <code>&lt;prefix&gt;_monolith</code> for manager tasks.
+        </small>
+      </label>
+    </div>
+  );
+}
+
 function keySource(key: ApiKeyInfo): string {
   if (key.source === 'env') return `key from $${key.name}${key.present ? '' : ' (not set)'}`;
   if (key.source === 'stored') return 'stored key';
   return 'no key';
 }
 
-export function AgentSolverFields(props: { draft: AgentDraft; endpoints: readonly EndpointInfo[]; onChange: (draft: AgentDraft) => void }): ReactElement {
-  const { draft, endpoints, onChange } = props;
+function isAgentName(value: string, agents: readonly CliAgentInfo[] | undefined): value is AgentName {
+  return value === 'builtin' || value === 'custom' || (agents ?? []).some((a) => a.name === value);
+}
+
+/** What the chosen agent is, under the Agent select. */
+function agentHelp(agent: AgentName): string {
+  if (agent === 'builtin') return "Runs on the host; its tool calls run in the task's container.";
+  if (agent === 'custom') return "Your own command line, run in the task's container.";
+  return "Runs in the task's container from its downloaded cache.";
+}
+
+export function AgentSolverFields(props: {
+  draft: AgentDraft;
+  endpoints: readonly EndpointInfo[];
+  cliAgents: CliAgentsState;
+  onChange: (draft: AgentDraft) => void;
+}): ReactElement {
+  const { draft, endpoints, cliAgents, onChange } = props;
   const set = <K extends keyof AgentDraft>(key: K, value: AgentDraft[K]): void => onChange({ ...draft, [key]: value });
   const saved = endpoints.find((e) => e.name === draft.endpoint);
+  const cliAgent = cliAgents.agents?.find((a) => a.name === draft.agent);
   return (
     <fieldset className="field agent-fields" aria-label="Model agent">
       <legend>Model agent</legend>
+      <div className="agent-grid agent-choice">
+        <label className="field">
+          <span>Agent</span>
+          <select
+            value={draft.agent}
+            onChange={(e) => {
+              const value = e.currentTarget.value;
+              if (isAgentName(value, cliAgents.agents)) set('agent', value);
+            }}
+          >
+            <option value="builtin">Built-in agent (runs on the host)</option>
+            {cliAgents.agents?.map((a) => (
+              <option key={a.name} value={a.name} data-state={a.state}>
+                {cliAgentOptionLabel(a)}
+              </option>
+            ))}
+            {/* Until the list comes, a CLI agent chosen before (the form kept its draft) stays selectable. */}
+            {!cliAgents.agents && draft.agent !== 'builtin' && draft.agent !== 'custom' && <option value={draft.agent}>{draft.agent}</option>}
+            <option value="custom">Custom command line</option>
+          </select>
+          <small className="muted">{agentHelp(draft.agent)}</small>
+          {!cliAgents.agents && !cliAgents.listError && <small className="muted">Reading the CLI agents…</small>}
+          {cliAgents.listError && <small className="error">The CLI agents could not be listed: {cliAgents.listError}</small>}
+        </label>
+        {cliAgent && (
+          <CliAgentCache agent={cliAgent} view={cliAgents.fetches[cliAgent.name]} onFetch={() => cliAgents.startFetch(cliAgent.name)} />
+        )}
+      </div>
+      {draft.agent === 'custom' && <CustomAgentFields draft={draft} set={set} />}
       <div className="agent-grid">
         <label className="field">
           <span>Endpoint</span>
@@ -159,14 +331,16 @@ export function AgentSolverFields(props: { draft: AgentDraft; endpoints: readonl
             </label>
           </>
         )}
-        <label className="field">
-          <span>Protocol</span>
-          <select value={draft.protocol} onChange={(e) => set('protocol', e.currentTarget.value as AgentDraft['protocol'])}>
-            <option value="">{saved ? `the endpoint's (${saved.protocol})` : 'default (tools)'}</option>
-            <option value="official">official (the reference agent&apos;s text protocol)</option>
-            <option value="tools">tools (native tool calls)</option>
-          </select>
-        </label>
+        {draft.agent === 'builtin' && (
+          <label className="field">
+            <span>Protocol</span>
+            <select value={draft.protocol} onChange={(e) => set('protocol', e.currentTarget.value as AgentDraft['protocol'])}>
+              <option value="">{saved ? `the endpoint's (${saved.protocol})` : 'default (tools)'}</option>
+              <option value="official">official (the reference agent&apos;s text protocol)</option>
+              <option value="tools">tools (native tool calls)</option>
+            </select>
+          </label>
+        )}
       </div>
       <div className="agent-grid limits">
         <label className="field">

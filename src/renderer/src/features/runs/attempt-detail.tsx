@@ -1,12 +1,15 @@
 /**
  * One try of one task: its phases, error, what the grader saw, the patch, artifacts, and the
  * log streaming live while it runs; for an agent's attempt also what it spent, why it stopped
- * and its transcript (streaming beside the live screen while it works).
+ * and its transcript (streaming beside the live screen while it works). Its flags show as
+ * badges, with what is behind them: both gradings when they ran, the files the solver changed
+ * outside the repository and the processes it left running.
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactElement } from 'react';
 import type { AttemptDetail, AttemptSummary, GraderLog } from '../../../../shared/runs';
 import { artifactUrl, invoke } from '../../api';
 import { AgentAttemptPanel, StopReasonBadge } from '../agent/agent-attempt';
+import { AttemptFlagBadges, GradingView, OutsideChangesView, ProcessesLeftView } from './attempt-flags-view';
 import { replayHref } from '../replay/links';
 import { elapsedMs, errorText, formatBytes, formatDollars, formatDuration, formatTime, isActiveState } from './format';
 import { LiveLog } from './live-log';
@@ -222,6 +225,7 @@ export function AttemptDetailView({ runId, summary, agent = false }: { runId: st
               {formatDollars(summary.earned)} <span className="muted">of {formatDollars(summary.price)}</span>
             </span>
             {summary.stopReason && <StopReasonBadge reason={summary.stopReason} />}
+            <AttemptFlagBadges attempt={summary} />
           </div>
         </div>
         <a className="close-link" href={runsHash(runId)} aria-label="Close attempt">
@@ -287,6 +291,27 @@ export function AttemptDetailView({ runId, summary, agent = false }: { runId: st
               })}
             </tbody>
           </table>
+        )}
+
+        {summary.grading && (
+          <>
+            <h3>Gradings</h3>
+            <GradingView grading={summary.grading} />
+          </>
+        )}
+
+        {/* null: not watched (a run made before, or a solver that does not run in the container). */}
+        {summary.outsideRepoChanges && (
+          <>
+            <h3>Changes outside the repository</h3>
+            <OutsideChangesView changes={summary.outsideRepoChanges} />
+          </>
+        )}
+        {summary.processesLeft && (
+          <>
+            <h3>Processes left running</h3>
+            <ProcessesLeftView processes={summary.processesLeft} />
+          </>
         )}
 
         <h3>Grader</h3>

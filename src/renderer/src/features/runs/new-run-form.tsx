@@ -1,24 +1,41 @@
 /**
  * "New run": a dataset, what to run (every task, a saved task set, or question ids), the
- * solver (gold, null, a predictions file, or the built-in model agent with its endpoint,
- * protocol, limits and budget), how many attempts at once, how many attempts per task, and
- * whether to leave out tasks gold failed; Start calls `runs.start` and opens the new run.
+ * solver (gold, null, a predictions file, or a model agent — built-in, a CLI agent or a custom
+ * command line — with its endpoint, limits and budget), how many attempts at once, how many
+ * attempts per task, how attempts are graded, and whether to leave out tasks gold failed; Start
+ * calls `runs.start` and opens the new run. Start waits while a chosen CLI agent is not downloaded.
  */
 import { useEffect, useMemo, useState, type FormEvent, type ReactElement } from 'react';
 import type { EndpointInfo } from '../../../../shared/endpoints';
-import type { RunStartInput } from '../../../../shared/runs';
+import type { GradingMode, RunStartInput } from '../../../../shared/runs';
 import type { DatasetSummary, TaskRow, TaskSet } from '../../../../shared/tasks';
 import { invoke } from '../../api';
-import { AgentSolverFields, agentSolverInput, emptyAgentDraft, type AgentDraft } from './agent-solver-fields';
+import { AgentSolverFields, agentImagePrefix, agentSolverInput, emptyAgentDraft, type AgentDraft } from './agent-solver-fields';
+import { agentBlocker } from './cli-agents-state';
+import { useCliAgents } from './use-cli-agents';
+import './agent-choice.css';
 import { errorText, formatDollars, plural } from './format';
 
 type Scope = 'all' | 'set' | 'ids';
 type SolverKind = 'gold' | 'null' | 'predictions' | 'builtin';
 
+/** The run's grading choices ('' keeps the default); kept here so shared/runs' zod stays out of the bundle. */
+const gradingChoices = [
+  { value: 'clean', label: 'clean (repository diff in a fresh container)' },
+  { value: 'official', label: "official (in the solver's container)" },
+  { value: 'both', label: 'both (flag attempts whose results differ)' },
+] as const satisfies readonly { value: GradingMode; label: string }[];
+
+function isGradingChoice(value: string): value is '' | GradingMode {
+  return value === '' || gradingChoices.some((c) => c.value === value);
+}
+
 interface Choices {
   datasets: DatasetSummary[];
   taskSets: TaskSet[];
   concurrency: number;
+  /** The setting gradingMode: agents' runs are graded so unless the run asks otherwise. */
+  gradingMode: GradingMode;
   /** Saved model endpoints; empty where they cannot be listed. */
   endpoints: EndpointInfo[];
 }
@@ -45,6 +62,9 @@ export function NewRunForm({ onStarted, onClose }: { onStarted: (runId: string) 
   const [excludeSuspect, setExcludeSuspect] = useState(false);
   /** One image (the monolith) for every task, as the official harness's use_single_image. */
   const [monolith, setMonolith] = useState(false);
+  /** '' leaves it to the server: the setting for agents, official for the harness's own solvers. */
+  const [grading, setGrading] = useState<'' | GradingMode>('');
+  const cliAgents = useCliAgents(solver === 'builtin');
   const [tasksOf, setTasksOf] = useState<{ datasetId: string; rows: TaskRow[] }>();
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -56,7 +76,7 @@ export function NewRunForm({ onStarted, onClose }: { onStarted: (runId: string) 
     Promise.all([invoke('datasets.list', {}), invoke('tasksets.list', {}), invoke('settings.get', {}), endpoints])
       .then(([datasets, taskSets, settings, saved]) => {
         if (!live) return;
-        setChoices({ datasets, taskSets, concurrency: settings.concurrency, endpoints: saved });
+        setChoices({ datasets, taskSets, concurrency: settings.concurrency, gradingMode: settings.gradingMode, endpoints: saved });
         setAgent((current) => (current.endpoint === '' && current.baseUrl === '' && saved[0] ? { ...current, endpoint: saved[0].name } : current));
         setDatasetId((current) => current || (datasets[0]?.id ?? ''));
         setConcurrency((current) => current || String(settings.concurrency));
@@ -106,24 +126,40 @@ export function NewRunForm({ onStarted, onClose }: { onStarted: (runId: string) 
     return { text: `${plural(ids.length, 'task')} · ${formatDollars(dollars)}`, problem: null };
   })();
 
+  // A CLI agent that is not downloaded (or a custom one without its command) cannot run yet.
+  const agentProblem = solver === 'builtin' ? agentBlocker(agent, cliAgents) : null;
+
   const submit = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
     event.preventDefault();
     if (preview.problem) {
       setError(preview.problem);
       return;
     }
+    if (agentProblem) {
+      setError(agentProblem);
+      return;
+    }
     let solverInput: RunStartInput['solver'];
+    let imagePrefix: string | undefined;
     if (solver === 'builtin') {
       const built = agentSolverInput(agent);
       if ('problem' in built) {
         setError(built.problem);
         return;
       }
+      const images = agentImagePrefix(agent);
+      if ('problem' in images) {
+        setError(images.problem);
+        return;
+      }
       solverInput = built.input;
+      imagePrefix = images.prefix;
     } else {
       solverInput = solver === 'predictions' ? { kind: 'predictions', file: predictions.trim() } : { kind: solver };
     }
     const input: RunStartInput = { datasetId, solver: solverInput };
+    if (imagePrefix !== undefined) input.imagePrefix = imagePrefix;
+    if (grading !== '') input.grading = grading;
     if (scope === 'set') input.taskSet = taskSet;
     if (scope === 'ids') input.taskIds = ids;
     const parallel = Number(concurrency);
@@ -251,7 +287,10 @@ export function NewRunForm({ onStarted, onClose }: { onStarted: (runId: string) 
           </label>
           <label className="radio">
             <input type="radio" name="solver" checked={solver === 'builtin'} onChange={() => setSolver('builtin')} />
-            Model agent (built-in) <small className="muted">(a model solves each task in its container)</small>
+            {/* One flex item, so the long label wraps beside its radio rather than under it. */}
+            <span className="radio-text">
+              Model agent (built-in), CLI agent or custom command <small className="muted">(a model solves each task in its container)</small>
+            </span>
           </label>
           {solver === 'predictions' && (
             <small className="muted hint">
@@ -283,6 +322,24 @@ export function NewRunForm({ onStarted, onClose }: { onStarted: (runId: string) 
           />
           <small className="muted">More than 1 gives pass@k</small>
         </label>
+        <label className="field narrow">
+          <span>Grading</span>
+          <select
+            value={grading}
+            onChange={(e) => {
+              const value = e.currentTarget.value;
+              if (isGradingChoice(value)) setGrading(value);
+            }}
+          >
+            <option value="">{solver === 'builtin' ? `default: ${choices.gradingMode} (Settings)` : 'default: official'}</option>
+            {gradingChoices.map((c) => (
+              <option key={c.value} value={c.value}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+          <small className="muted">Both flags attempts whose results differ; the clean one counts</small>
+        </label>
         <label className="field checkbox">
           <input type="checkbox" checked={monolith} onChange={(e) => setMonolith(e.target.checked)} />
           <span>Monolith image for every task</span>
@@ -291,15 +348,20 @@ export function NewRunForm({ onStarted, onClose }: { onStarted: (runId: string) 
           <input type="checkbox" checked={excludeSuspect} onChange={(e) => setExcludeSuspect(e.target.checked)} />
           <span>Exclude suspect tasks (gold failed them)</span>
         </label>
-        {solver === 'builtin' && <AgentSolverFields draft={agent} endpoints={choices.endpoints} onChange={setAgent} />}
+        {solver === 'builtin' && <AgentSolverFields draft={agent} endpoints={choices.endpoints} cliAgents={cliAgents} onChange={setAgent} />}
       </div>
       <div className="form-actions">
-        <button type="submit" disabled={starting}>
+        <button type="submit" disabled={starting || agentProblem !== null} aria-describedby={agentProblem ? 'new-run-blocker' : undefined}>
           {starting ? 'Starting…' : 'Start run'}
         </button>
         <span className={preview.problem ? 'muted' : 'preview'} data-testid="new-run-preview">
           {preview.problem ?? preview.text}
         </span>
+        {agentProblem && (
+          <span id="new-run-blocker" className="muted start-blocker" data-testid="start-blocker">
+            {agentProblem}
+          </span>
+        )}
       </div>
       {error && (
         <p className="error-box" role="alert">

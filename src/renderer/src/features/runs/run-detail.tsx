@@ -1,13 +1,17 @@
 /**
- * One run: its controls (pause / resume / cancel), the summary with its charts (and, for an
- * agent's run, tokens and dollars spent), the manifest, and every try of every task in the ledger.
+ * One run: its controls (pause / resume / cancel), how many attempts are flagged (grading
+ * differs, changes outside the repository, processes left running, tokens that disagree), the
+ * summary with its charts (and, for an agent's run, tokens and dollars spent), the manifest,
+ * and every try of every task in the ledger with its flags.
  */
 import { memo, useMemo, useState, type ReactElement, type ReactNode } from 'react';
 import type { AttemptSummary, RunManifest, RunStatus, RunSummary } from '../../../../shared/runs';
-import type { BuiltinSolverSpec } from '../../../../shared/agents';
+import type { AgentChoice, BuiltinSolverSpec } from '../../../../shared/agents';
 import { invoke } from '../../api';
 import { StopReasonBadge } from '../agent/agent-attempt';
 import { formatSpentPerEarned, formatTokens, formatTokensExact, formatUsd, runUsageOf, tokenBreakdown, totalTokens } from '../agent/usage-format';
+import { AttemptFlagBadges, RunFlagCounts } from './attempt-flags-view';
+import { gradingModeText } from './attempt-flags';
 import { EarnedBar, OutcomeBar } from './charts';
 import {
   elapsedMs,
@@ -156,17 +160,40 @@ function Fact({ label, children }: { label: string; children: ReactNode }): Reac
   );
 }
 
+/** Which agent ran, as the manifest recorded it (runs made before CLI agents name none: the built-in one). */
+function AgentChoiceText({ choice }: { choice: AgentChoice | undefined }): ReactElement {
+  if (!choice || choice.name === 'builtin') return <>built-in (runs on the host)</>;
+  if (choice.name === 'custom') {
+    const env = Object.keys(choice.env);
+    return (
+      <>
+        custom command line <span className="mono">{choice.command}</span>
+        {env.length > 0 && <span className="muted"> · with {env.join(', ')}</span>}
+      </>
+    );
+  }
+  return (
+    <>
+      {choice.name} {choice.version} <span className="muted">(in the task&apos;s container)</span>
+    </>
+  );
+}
+
 /** The agent's settings as the manifest recorded them: where its model calls went, never the key. */
 function AgentManifestFacts({ solver }: { solver: BuiltinSolverSpec }): ReactElement {
   const { endpoint, limits } = solver;
   const key = endpoint.apiKey.source === 'env' ? `from $${endpoint.apiKey.name}` : endpoint.apiKey.source === 'stored' ? 'stored key' : 'none';
+  const builtin = !solver.agent || solver.agent.name === 'builtin';
   return (
     <>
+      <Fact label="Agent">
+        <AgentChoiceText choice={solver.agent} />
+      </Fact>
       <Fact label="Endpoint">
         {endpoint.name ?? <span className="muted">given inline</span>} · <span className="mono">{endpoint.baseUrl}</span> · model{' '}
         <span className="mono">{endpoint.model}</span> · key {key}
       </Fact>
-      <Fact label="Protocol">{solver.protocol}</Fact>
+      {builtin && <Fact label="Protocol">{solver.protocol}</Fact>}
       <Fact label="Prices ($/M)">
         in {endpoint.prices.inputPerM} · cached {endpoint.prices.cachedInputPerM} · out {endpoint.prices.outputPerM}
       </Fact>
@@ -214,7 +241,9 @@ function ManifestPanel({ runId, manifest }: { runId: string; manifest: RunManife
             set-up {manifest.timeoutsSec.setup} s · solve {manifest.timeoutsSec.solve} s · grade {manifest.timeoutsSec.grade} s
           </Fact>
           <Fact label="Grading">
-            {plural(manifest.testRuns, 'test run')} · {plural(manifest.maxRetries, 'retry', 'retries')} on system errors
+            {/* Runs made before grading modes were graded in the solver's container. */}
+            {gradingModeText(manifest.grading ?? 'official')} · {plural(manifest.testRuns, 'test run')} ·{' '}
+            {plural(manifest.maxRetries, 'retry', 'retries')} on system errors
           </Fact>
           <Fact label="Concurrency">{manifest.concurrency}</Fact>
           <Fact label="Limits">
@@ -311,6 +340,7 @@ const AttemptRow = memo(function AttemptRow({
       </td>
       <td>
         <StateBadge state={a.state} />
+        <AttemptFlagBadges attempt={a} small />
       </td>
       <td className="phase-cell">{a.phase ?? (isActiveState(a.state) ? '…' : '—')}</td>
       <td className="num elapsed" data-testid="elapsed">
@@ -384,6 +414,7 @@ export function RunDetailView({ run, openAttemptId }: { run: RunSnapshot; openAt
         {run.datasetId} · {solverLabel(run.solver)} · concurrency {run.concurrency} · created {formatDateTime(run.createdAt)}
         {run.finishedAt && ` · ended ${formatDateTime(run.finishedAt)}`}
       </p>
+      <RunFlagCounts attempts={run.attempts} />
       {run.waiting && (
         <p className="run-waiting" role="status">
           {run.waiting}

@@ -1,12 +1,25 @@
 /**
- * Settings: run limits and retry policy, stored in the data dir's SQLite file.
+ * Settings: run limits, retry policy and how agents' work is graded, stored in the data dir's
+ * SQLite file.
  */
 import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
 import type { Settings } from '../../../../shared/domain';
 import { invoke } from '../../api';
 import { EndpointsSection } from './endpoints-section';
 
-type NumericKey = Exclude<keyof Settings, 'keepFailedContainers' | 'imageRegistry'>;
+type NumericKey = Exclude<keyof Settings, 'keepFailedContainers' | 'imageRegistry' | 'gradingMode'>;
+
+type GradingMode = Settings['gradingMode'];
+
+const gradingChoices: { value: GradingMode; label: string }[] = [
+  { value: 'both', label: 'both (flag attempts whose results differ)' },
+  { value: 'clean', label: 'clean (the repository diff in a fresh container)' },
+  { value: 'official', label: "official (in the solver's container)" },
+];
+
+function isGradingMode(value: unknown): value is GradingMode {
+  return gradingChoices.some((c) => c.value === value);
+}
 
 const fields: { key: NumericKey; label: string; help: string }[] = [
   { key: 'concurrency', label: 'Concurrent attempts', help: 'How many task containers run at once.' },
@@ -38,6 +51,8 @@ export function SettingsPage(): ReactElement {
     const form = new FormData(event.currentTarget);
     const patch: Partial<Settings> = { keepFailedContainers: form.get('keepFailedContainers') === 'on' };
     for (const { key } of fields) patch[key] = Number(form.get(key));
+    const grading = form.get('gradingMode');
+    if (isGradingMode(grading)) patch.gradingMode = grading;
     patch.imageRegistry = String(form.get('imageRegistry') ?? '').trim();
     try {
       setSettings(await invoke('settings.update', patch));
@@ -59,6 +74,21 @@ export function SettingsPage(): ReactElement {
             <small className="muted">{help}</small>
           </label>
         ))}
+        <label>
+          <span>Grading</span>
+          <select name="gradingMode" defaultValue={settings.gradingMode}>
+            {gradingChoices.map((c) => (
+              <option key={c.value} value={c.value}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+          <small className="muted">
+            An agent could tamper with the tests in its own container. Official grades there, as the official harness does; clean grades the
+            solver&apos;s repository diff in a fresh container; both does both, flags an attempt whose results differ &ldquo;grading differs&rdquo;
+            and counts the clean result. Applies to agents; gold, null and predictions are graded official unless a run asks.
+          </small>
+        </label>
         <label>
           <span>Registry for official images</span>
           <input name="imageRegistry" type="text" defaultValue={settings.imageRegistry ?? ''} placeholder="Docker Hub" />
