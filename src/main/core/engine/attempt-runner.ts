@@ -194,6 +194,8 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       enter('starting');
       container = await startAndSetUp(input, `lancer-${input.attemptId}`, cwd, s, {
         onStarted: (c) => {
+          // Known at once, so a set-up that fails or is cancelled still removes it (finally).
+          container = c;
           input.onContainer({ containerId: c.id, networkId: c.networkId });
           enter('setup');
         },
@@ -366,21 +368,16 @@ async function startAndSetUp(
     },
     signal,
   );
+  // The caller removes it, whatever happens next: it learns of it here, before the set-up.
+  hooks.onStarted(container);
   const sh = hooks.shIn(container);
-  try {
-    hooks.onStarted(container);
-    if (task.variant === 'ic_swe') await waitForSetupDone(container, signal, hooks.log);
-    await setUpTask(task, cwd, (cmd, opts) => sh(cmd, signal, opts));
-    await container.cutNetwork();
-    const probe = await sh(input.profile.internetProbe, signal, { timeoutMs: 30_000 });
-    if (probe.exitCode === 0) throw new SystemError('the container still reaches the internet after its network was cut');
-    hooks.log('network cut: the internet is unreachable from the container');
-    return container;
-  } catch (error) {
-    // The caller only knows containers it was handed back.
-    if (name.endsWith('-clean')) await container.remove().catch(() => undefined);
-    throw error;
-  }
+  if (task.variant === 'ic_swe') await waitForSetupDone(container, signal, hooks.log);
+  await setUpTask(task, cwd, (cmd, opts) => sh(cmd, signal, opts));
+  await container.cutNetwork();
+  const probe = await sh(input.profile.internetProbe, signal, { timeoutMs: 30_000 });
+  if (probe.exitCode === 0) throw new SystemError('the container still reaches the internet after its network was cut');
+  hooks.log('network cut: the internet is unreachable from the container');
+  return container;
 }
 
 /**
@@ -398,7 +395,7 @@ async function gradeInCleanContainer(
   let clean: TaskContainer | undefined;
   try {
     clean = await inPhase('grading', limits.setupTimeoutSec, signal, (s) =>
-      startAndSetUp(input, `lancer-${input.attemptId}-clean`, cwd, s, { onStarted: () => undefined, shIn: helpers.shIn, log: helpers.log }),
+      startAndSetUp(input, `lancer-${input.attemptId}-clean`, cwd, s, { onStarted: (c) => (clean = c), shIn: helpers.shIn, log: helpers.log }),
     );
     const sh = helpers.shIn(clean);
     return await inPhase('grading', limits.gradeTimeoutSec, signal, async (s) => {

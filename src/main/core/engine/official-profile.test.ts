@@ -197,6 +197,9 @@ describe('the official profile', () => {
     await wb.engine.start(runId);
     expect(rec.commands.some((c) => c.includes('pwned'))).toBe(false);
     expect(wb.runs.getRun(runId).attempts[0]?.error).toContain('manager_commit is not a hex commit id');
+    // Set-up failed after each try's container started: every one of them was removed.
+    expect(rec.specs.length).toBeGreaterThan(0);
+    expect(rec.removed).toBe(rec.specs.length);
     await wb.close();
   });
 
