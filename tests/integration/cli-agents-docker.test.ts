@@ -6,6 +6,7 @@
  * The solvers here are custom agents (a command line run in the container, as for agents that
  * live in their own image): each does exactly what a test needs, the cheats included.
  */
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -198,5 +199,72 @@ describe.skipIf(!runnable)('agents in the task container (real Docker, scripted 
     expect(attempt.grading).toBeNull();
     // What it did is still on record.
     expect(attempt.outsideRepoChanges).toEqual([{ path: '/app/tests.zip', area: 'tests', change: 'modified' }]);
+  }, 10 * MINUTE);
+
+  it('stops an agent at its wall time, its whole process tree with it', async () => {
+    const server = await serve([]);
+    // A child that double-forks stays in the agent's session, and goes with it.
+    const { attempt, logs } = await runCustom(server, '9001', '(sleep 600 &); sleep 600', { wallTimeSec: 10, grading: 'official' });
+    expect(attempt.stopReason).toBe('time');
+    expect(attempt.state).toBe('failed');
+    expect(attempt.processesLeft).toEqual([]);
+    expect(logs.some((l) => /agent exited with 124 after 1\d s \(time\)/.test(l))).toBe(true);
+  }, 10 * MINUTE);
+
+  it('stops an agent that keeps running once its budget is spent, and says so', async () => {
+    const server = await serve([{ text: 'an expensive answer', usage: { promptTokens: 2000, completionTokens: 10 } }]);
+    // One call spends more than the attempt's budget; then the agent ignores that and waits.
+    const spend = `python3 -c 'import json,os,urllib.request as u; r=u.Request(os.environ["OPENAI_BASE_URL"]+"/chat/completions", data=json.dumps({"model":"m","messages":[{"role":"user","content":"hi"}]}).encode(), headers={"Authorization":"Bearer "+os.environ["OPENAI_API_KEY"],"Content-Type":"application/json"}); u.urlopen(r, timeout=20).read()'; sleep 600`;
+    const started = Date.now();
+    const { attempt } = await runCustom(server, '9001', spend, { prices: { inputPerM: 1000, cachedInputPerM: 1000, outputPerM: 1000 }, attemptBudgetUsd: 0.5, grading: 'official' });
+    expect(attempt.usage?.costUsd).toBeGreaterThan(0.5);
+    expect(attempt.stopReason).toBe('budget');
+    expect(attempt.processesLeft).toEqual([]);
+    // Stopped after the grace period, not at the 600 s sleep's end or the wall time.
+    expect(Date.now() - started).toBeLessThan(3 * MINUTE);
+  }, 10 * MINUTE);
+
+  it('from the command line: lancer run --agent custom --grading clean, and lancer results --json reports grading and outsideRepoChanges', async () => {
+    const server = await serve([]);
+    const cliDir = makeTempDir('lancer-cli-agent-cli-');
+    // Async: the scripted server runs in this process and must keep answering.
+    const lancer = (...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> =>
+      new Promise((resolve, reject) => {
+        execFile(
+          process.execPath,
+          [path.join(repoRoot, 'bin', 'lancer.js'), ...args, '--data-dir', cliDir.dir],
+          { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, [KEY_ENV]: KEY }, timeout: 5 * MINUTE, maxBuffer: 64 * 1024 * 1024 },
+          (error, stdout, stderr) => {
+            if (error && typeof error.code !== 'number') reject(error);
+            else resolve({ status: error ? (error.code as number) : 0, stdout, stderr });
+          },
+        );
+      });
+    try {
+      expect((await lancer('import', sampleCsv, '--issues', sampleIssues, '--name', 'sample')).status).toBe(0);
+      const common = ['run', '--dataset', 'sample', '--tasks', '9001', '--base-url', server.url, '--model', 'scripted-model', '--api-key-env', KEY_ENV];
+      const bad = await lancer(...common, '--agent', 'aider');
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toContain('--agent must be one of builtin, codex, opencode, claude-code, qwen-code, custom');
+      expect((await lancer(...common, '--agent', 'custom')).stderr).toContain('--agent custom needs --agent-command');
+      expect((await lancer(...common, '--agent', 'custom', '--agent-command', 'true', '--grading', 'strict')).stderr).toContain('--grading must be clean, official or both');
+
+      const run = await lancer(...common, '--agent', 'custom', '--agent-command', `echo "alias ls='ls -a'" >> /root/.bashrc; ${FIX}`, '--grading', 'clean', '--json');
+      expect(run.status, run.stderr).toBe(0);
+      const summary = JSON.parse(run.stdout) as { runId: string; passed: number };
+      expect(summary.passed).toBe(1);
+      const results = JSON.parse((await lancer('results', summary.runId, '--json')).stdout) as {
+        run: { manifest: { grading: string; solver: { agent: unknown } } };
+        attempts: { grading: unknown; outsideRepoChanges: unknown; processesLeft: unknown }[];
+      };
+      expect(results.run.manifest).toMatchObject({ grading: 'clean', solver: { agent: { name: 'custom', env: {} } } });
+      expect(results.attempts[0]).toMatchObject({
+        grading: { mode: 'clean', official: null, clean: { outcome: 'passed' }, differs: false },
+        outsideRepoChanges: [{ path: '/root/.bashrc', area: 'shell-startup', change: 'modified' }],
+        processesLeft: [],
+      });
+    } finally {
+      cliDir.cleanup();
+    }
   }, 10 * MINUTE);
 });
