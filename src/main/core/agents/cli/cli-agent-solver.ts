@@ -180,7 +180,7 @@ export async function solveWithCliAgent(ctx: SolveContext, setup: CliSolveSetup)
   for (const log of logs) setup.keep(`agent-log-${path.posix.basename(log.name)}`, Buffer.from(log.text));
   for (const line of stderr.trim().split('\n').slice(-20)) if (line) ctx.log(`agent stderr: ${line}\n`);
 
-  const transcript = setup.agent.name === 'custom' ? customTranscript(stdout, startedAt) : parseCliTranscript(setup.agent.name, { stdout, logs });
+  const transcript = setup.agent.name === 'custom' ? customTranscript(stdout, startedAt) : parseCliTranscript(setup.agent.name, { stdout, logs, startedAt: new Date(startedAt).toISOString() });
   transcript.steps.forEach((step) => setup.onStep(step));
 
   let stopReason: StopReason;
