@@ -4,7 +4,6 @@
  * benchmark in Docker and grades the result. No model can be downloaded here; the scripts make
  * each reply exact, so what is asserted is the workbench's behaviour, not a model's.
  */
-import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -14,8 +13,8 @@ import { importDataset } from '../../src/main/core/dataset/importer';
 import { Workbench } from '../../src/main/core/workbench';
 import { canRunSample, ensureSampleImages, sampleCsv, sampleIssues } from '../helpers/sample-images';
 import { startScriptedModelServer, type ScriptedModelServer, type ScriptedReply } from '../helpers/scripted-model-server';
+import { lancerAsyncIn } from '../helpers/cli';
 import { makeTempDir } from '../helpers/temp-dir';
-import { repoRoot } from '../helpers/workbench-server';
 
 const MINUTE = 60_000;
 const runnable = await canRunSample();
@@ -193,19 +192,7 @@ describe.skipIf(!runnable)('the built-in agent on the sample benchmark (real Doc
       { toolCalls: [{ name: 'finish', arguments: {} }] },
     ]);
     const cliDir = makeTempDir('lancer-agent-cli-');
-    // Asynchronous: the scripted server lives in this process and must answer while lancer runs.
-    const lancer = (...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
-      new Promise((resolve, reject) => {
-        execFile(
-          process.execPath,
-          [path.join(repoRoot, 'bin', 'lancer.js'), ...args, '--data-dir', cliDir.dir],
-          { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, [KEY_ENV]: KEY }, timeout: 5 * MINUTE, maxBuffer: 64 * 1024 * 1024 },
-          (error, stdout, stderr) => {
-            if (error && typeof error.code !== 'number') reject(error);
-            else resolve({ status: error ? (error.code as number) : 0, stdout, stderr });
-          },
-        );
-      });
+    const lancer = lancerAsyncIn(cliDir.dir, { [KEY_ENV]: KEY });
     try {
       expect((await lancer('import', sampleCsv, '--issues', sampleIssues, '--name', 'sample')).status).toBe(0);
       const run = await lancer('run', '--dataset', 'sample', '--tasks', '9001', '--agent', 'builtin', '--base-url', server.url, '--model', 'scripted-model', '--api-key-env', KEY_ENV, '--protocol', 'tools', '--json');

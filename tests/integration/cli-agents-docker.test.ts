@@ -6,7 +6,6 @@
  * The solvers here are custom agents (a command line run in the container, as for agents that
  * live in their own image): each does exactly what a test needs, the cheats included.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { importDataset } from '../../src/main/core/dataset/importer';
 import { Workbench } from '../../src/main/core/workbench';
 import { canRunSample, ensureSampleImages, sampleCsv, sampleIssues } from '../helpers/sample-images';
 import { startScriptedModelServer, type ScriptedModelServer, type ScriptedReply } from '../helpers/scripted-model-server';
+import { lancerAsyncIn } from '../helpers/cli';
 import { makeTempDir } from '../helpers/temp-dir';
 import { repoRoot } from '../helpers/workbench-server';
 
@@ -80,6 +80,8 @@ describe.skipIf(!runnable)('agents in the task container (real Docker, scripted 
   const cases: { agent: CliAgentName; call: { name: string; arguments: Record<string, unknown> }; api: RegExp }[] = [
     { agent: 'codex', call: { name: 'exec_command', arguments: { cmd: FIX } }, api: /\/v1\/responses$/ },
     { agent: 'opencode', call: { name: 'bash', arguments: { command: FIX, description: 'Fix the Enter key' } }, api: /\/v1\/chat\/completions$/ },
+    // Claude Code and Qwen Code take the same path (mount, network, proxy); they are run for real
+    // on the host (cli-agents-host.test.ts), which keeps this suite's minutes down.
   ];
 
   it.each(cases)('the real $agent binary, mounted read-only from its cache, fixes a sample task through the proxy and earns its price', async ({ agent, call, api }) => {
@@ -227,19 +229,7 @@ describe.skipIf(!runnable)('agents in the task container (real Docker, scripted 
   it('from the command line: lancer run --agent custom --grading clean, and lancer results --json reports grading and outsideRepoChanges', async () => {
     const server = await serve([]);
     const cliDir = makeTempDir('lancer-cli-agent-cli-');
-    // Async: the scripted server runs in this process and must keep answering.
-    const lancer = (...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> =>
-      new Promise((resolve, reject) => {
-        execFile(
-          process.execPath,
-          [path.join(repoRoot, 'bin', 'lancer.js'), ...args, '--data-dir', cliDir.dir],
-          { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, [KEY_ENV]: KEY }, timeout: 5 * MINUTE, maxBuffer: 64 * 1024 * 1024 },
-          (error, stdout, stderr) => {
-            if (error && typeof error.code !== 'number') reject(error);
-            else resolve({ status: error ? (error.code as number) : 0, stdout, stderr });
-          },
-        );
-      });
+    const lancer = lancerAsyncIn(cliDir.dir, { [KEY_ENV]: KEY });
     try {
       expect((await lancer('import', sampleCsv, '--issues', sampleIssues, '--name', 'sample')).status).toBe(0);
       const common = ['run', '--dataset', 'sample', '--tasks', '9001', '--base-url', server.url, '--model', 'scripted-model', '--api-key-env', KEY_ENV];
