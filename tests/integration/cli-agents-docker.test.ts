@@ -142,7 +142,8 @@ describe.skipIf(!runnable)('agents in the task container (real Docker, scripted 
       `python3 -c 'import json,os,urllib.request as u; r=u.Request(os.environ["OPENAI_BASE_URL"]+"/chat/completions", data=json.dumps({"model":os.environ["LANCER_MODEL"],"messages":[{"role":"user","content":"ping"}]}).encode(), headers={"Authorization":"Bearer "+os.environ["OPENAI_API_KEY"],"Content-Type":"application/json"}); print("MODEL="+json.load(u.urlopen(r, timeout=20))["choices"][0]["message"]["content"])'`,
       'test -s "$LANCER_PROMPT_FILE" && echo PROMPT=present',
     ].join('\n');
-    const { attempt, steps } = await runCustom(server, '9001', probe, { agentEnv: { LANCER_REAL_KEY_IF_LEAKED: KEY } });
+    // Graded once: the gradings' agreement is the real agents' tests' business.
+    const { attempt, steps } = await runCustom(server, '9001', probe, { agentEnv: { LANCER_REAL_KEY_IF_LEAKED: KEY }, grading: 'official' });
     const output = steps.map((s) => s.observation ?? '').join('\n');
     expect(output).toContain('INTERNET=closed');
     expect(output).toContain('KEY=run');
@@ -152,9 +153,8 @@ describe.skipIf(!runnable)('agents in the task container (real Docker, scripted 
     expect(server.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${KEY}`]);
     expect(attempt.usage).toMatchObject({ requests: 1, inputTokens: 321, outputTokens: 7 });
     expect(attempt.stopReason).toBe('finished');
-    // Nothing was fixed: it fails, in both gradings alike.
+    // Nothing was fixed: it fails.
     expect(attempt.state).toBe('failed');
-    expect(attempt.grading).toMatchObject({ mode: 'both', official: { outcome: 'failed' }, clean: { outcome: 'failed' }, differs: false });
   }, 10 * MINUTE);
 
   it('a solver that fakes a pass without fixing the bug is caught: the clean grading fails, the attempt is flagged, its tampering listed', async () => {
