@@ -61,7 +61,8 @@ class FakeRegistry {
     if (this.cutAfter !== undefined && url.includes('fake-platform')) {
       const cut = this.cutAfter;
       this.cutAfter = undefined;
-      res.write(part.subarray(0, cut), () => res.destroy());
+      // The cut comes a moment after the bytes, as on a real network: what arrived is read first.
+      res.write(part.subarray(0, cut), () => setTimeout(() => res.destroy(), 200));
       return;
     }
     res.end(part);

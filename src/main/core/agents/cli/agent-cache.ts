@@ -12,11 +12,10 @@
  * refills it.
  */
 import { randomBytes, createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
 import type { AgentCacheState, AgentFetchEvent, AgentFetchPlan, AgentPlanPackage, CliAgentInfo } from '../../../../shared/cli-agents';
@@ -455,9 +454,14 @@ export class AgentCache {
         if (!response.body) throw new Error('the registry sent no body');
         onProgress(offset, pkg.bytes);
         let last = 0;
-        const counter = new Transform({
-          transform(chunk: Buffer, _encoding, callback) {
+        // Each chunk is on disk before it is counted: a cut connection leaves a partial file
+        // that holds exactly what was hashed, for the next fetch to resume from. (A write stream
+        // destroyed by the error could drop what it still buffered.)
+        const file = await open(partial, offset > 0 ? 'a' : 'w');
+        try {
+          for await (const chunk of Readable.fromWeb(response.body as WebReadableStream<Uint8Array>, { signal: all }) as AsyncIterable<Buffer>) {
             bump();
+            await file.write(chunk);
             hash.update(chunk);
             offset += chunk.length;
             // Tens of thousands of chunks per tarball: a few progress events a second are plenty.
@@ -466,10 +470,10 @@ export class AgentCache {
               last = now;
               onProgress(offset, pkg.bytes);
             }
-            callback(null, chunk);
-          },
-        });
-        await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), counter, createWriteStream(partial, { flags: offset > 0 ? 'a' : 'w' }), { signal: all });
+          }
+        } finally {
+          await file.close();
+        }
         onProgress(offset, pkg.bytes);
       }
     } catch (error) {
