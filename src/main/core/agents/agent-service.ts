@@ -292,8 +292,6 @@ export class AgentService {
         });
         let stopReason: StopReason | null = null;
         let agentUsage: AgentOwnUsage | null = null;
-        const maxUsd = spec.limits.attemptBudgetUsd;
-        const maxTokens = spec.limits.maxTokens;
         try {
           const outcome = await solveWithCliAgent(ctx, {
             agent,
@@ -304,14 +302,7 @@ export class AgentService {
             // Inside the solving phase's own limit, so the agent is stopped and its work graded.
             wallTimeSec: Math.max(1, Math.min(spec.limits.wallTimeSec, Math.floor(ctx.timeoutMs / 1000) - 30)),
             proxy: { openaiBaseUrl: `${root}${access.path}/v1`, anthropicBaseUrl: `${root}${access.path}`, apiKey: access.apiKey },
-            budgetSpent: () => {
-              const used = proxy.attemptUsage(passId);
-              return (
-                proxy.runBudgetExceeded(runId) ||
-                (maxUsd !== null && used.costUsd >= maxUsd) ||
-                (maxTokens !== null && used.inputTokens + used.outputTokens >= maxTokens)
-              );
-            },
+            budgetSpent: () => proxy.attemptBudgetSpent(passId),
             onStep: hooks.onStep,
             keep: (name, data) => hooks.keep?.(name, data),
           });

@@ -17,8 +17,8 @@ import { shellQuote, type TaskContainer } from '../../engine/container-runtime';
 import type { SolveContext, SolveResult } from '../../solvers/solver';
 import type { AgentStep } from '../builtin/builtin-agent';
 import { buildTaskPrompt } from '../builtin/prompts';
-import { cliLaunch, type CliLaunch } from './launch';
-import { parseCliTranscript, type CliTranscript } from './transcripts';
+import { cliLaunch, SYSTEM_PATH, type CliLaunch } from './launch';
+import { CLI_OBSERVATION_MAX_CHARS, parseCliTranscript, type CliTranscript } from './transcripts';
 
 /**
  * Everything of the agent's own lives here in the container (not in the repository). Not under
@@ -73,7 +73,7 @@ function customLaunch(choice: { command: string; env: Record<string, string> }, 
     argv: ['bash', '-c', choice.command],
     env: [
       `HOME=${home}`,
-      'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      `PATH=${SYSTEM_PATH.join(':')}`,
       ...Object.entries(choice.env).map(([k, v]) => `${k}=${v}`),
       `OPENAI_BASE_URL=${setup.proxy.openaiBaseUrl}`,
       `OPENAI_API_KEY=${setup.proxy.apiKey}`,
@@ -201,7 +201,8 @@ export async function solveWithCliAgent(ctx: SolveContext, setup: CliSolveSetup)
 /** A custom agent's output has no known format: its stdout is the transcript's one step. */
 function customTranscript(stdout: string, startedAt: number): CliTranscript {
   if (stdout.trim() === '') return { steps: [], agentUsage: null, finalMessage: null };
-  const observation = stdout.length > 100_000 ? stdout.slice(-100_000) : stdout;
+  // Its end says how it finished.
+  const observation = stdout.length > CLI_OBSERVATION_MAX_CHARS ? stdout.slice(-CLI_OBSERVATION_MAX_CHARS) : stdout;
   const step: AgentStep = { index: 0, at: new Date(startedAt).toISOString(), kind: 'note', observation, observationBytes: Buffer.byteLength(stdout), durationMs: Date.now() - startedAt, fallback: false, note: 'the custom agent\'s output' };
   return { steps: [step], agentUsage: null, finalMessage: null };
 }

@@ -45,7 +45,8 @@ export interface CliLaunch {
 export const LANCER_API_KEY_ENV = 'LANCER_API_KEY';
 /** The provider id the agents' configs give the metering proxy. */
 const PROVIDER_ID = 'lancer';
-const SYSTEM_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+/** The task containers' own PATH, after an agent's folders. */
+export const SYSTEM_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
 export function cliLaunch(input: CliLaunchInput): CliLaunch {
   const profile = profileOf(input.agent);

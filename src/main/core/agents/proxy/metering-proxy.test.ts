@@ -332,7 +332,9 @@ describe('MeteringProxy budgets', () => {
 
   it('refuses the call after an attempt spent its tokens, without forwarding it', async () => {
     const s = await setup({ script: [{ text: 'a', usage: spend }, { text: 'b', usage: spend }] }, { attempt: { maxTokens: 1200 } });
+    expect(s.proxy.attemptBudgetSpent('att-1')).toBe(false);
     expect((await post(`${s.baseUrl}/chat/completions`, s.runKey, chatBody())).status).toBe(200);
+    expect(s.proxy.attemptBudgetSpent('att-1')).toBe(true);
     await expectRefused(await post(`${s.baseUrl}/chat/completions`, s.runKey, chatBody({ stream: true })), /attempt att-1 token budget exceeded: 1500 of 1200 tokens/);
     await expectRefused(await post(`${s.anthropicBaseUrl}/v1/messages`, s.runKey, messagesBody(), true), /token budget/);
     expect(s.server.requests).toHaveLength(1);
@@ -344,7 +346,9 @@ describe('MeteringProxy budgets', () => {
     // 1000 × $2 + 500 × $8 = $0.006 per call
     const s = await setup({ script: [{ text: 'a', usage: spend }, { text: 'b', usage: spend }, { text: 'c', usage: spend }] }, { attempt: { maxUsd: 0.01 } });
     expect((await post(`${s.baseUrl}/responses`, s.runKey, responsesBody())).status).toBe(200);
+    expect(s.proxy.attemptBudgetSpent('att-1')).toBe(false);
     expect((await post(`${s.baseUrl}/responses`, s.runKey, responsesBody())).status).toBe(200);
+    expect(s.proxy.attemptBudgetSpent('att-1')).toBe(true);
     await expectRefused(await post(`${s.baseUrl}/responses`, s.runKey, responsesBody()), /attempt att-1 dollar budget exceeded: \$0\.0120 of \$0\.0100/);
     expect(s.server.requests).toHaveLength(2);
   });
@@ -355,6 +359,8 @@ describe('MeteringProxy budgets', () => {
     expect(s.proxy.runBudgetExceeded('run-1')).toBe(false);
     expect((await post(`${s.baseUrl}/chat/completions`, s.runKey, chatBody())).status).toBe(200);
     expect(s.proxy.runBudgetExceeded('run-1')).toBe(true);
+    // Another attempt of the run, with nothing spent itself, is refused too.
+    expect(s.proxy.attemptBudgetSpent('att-2')).toBe(true);
     await expectRefused(await post(`${second.baseUrl}/chat/completions`, second.apiKey, chatBody()), /run run-1 dollar budget exceeded: \$0\.0060 of \$0\.0050/);
     expect(s.server.requests).toHaveLength(1);
     expect(s.proxy.attemptUsage('att-2').requests).toBe(0);

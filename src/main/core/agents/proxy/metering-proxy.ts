@@ -305,6 +305,14 @@ export class MeteringProxy {
     return { ...this.runOf(runId, 'runUsage').usage };
   }
 
+  /**
+   * Whether the proxy now refuses the attempt's calls: its token or dollar budget, or its run's,
+   * is spent (the CLI agents' watchdog stops an agent that keeps running after that).
+   */
+  attemptBudgetSpent(attemptId: string): boolean {
+    return budgetRefusal(this.attemptOf(attemptId, 'attemptBudgetSpent')) !== null;
+  }
+
   /** Whether the run's dollar budget is spent (the engine stops starting attempts then). */
   runBudgetExceeded(runId: string): boolean {
     const run = this.runOf(runId, 'runBudgetExceeded');
