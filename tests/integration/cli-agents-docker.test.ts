@@ -6,13 +6,14 @@
  * The solvers here are custom agents (a command line run in the container, as for agents that
  * live in their own image): each does exactly what a test needs, the cheats included.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuiltinSolverInput } from '../../src/shared/agents';
 import type { CliAgentName } from '../../src/shared/cli-agents';
 import { importDataset } from '../../src/main/core/dataset/importer';
-import { Workbench } from '../../src/main/core/workbench';
+import { storeIdFor, Workbench } from '../../src/main/core/workbench';
 import { canRunSample, ensureSampleImages, sampleCsv, sampleIssues } from '../helpers/sample-images';
 import { startScriptedModelServer, type ScriptedModelServer, type ScriptedReply } from '../helpers/scripted-model-server';
 import { lancerAsyncIn } from '../helpers/cli';
@@ -248,6 +249,8 @@ describe.skipIf(!runnable)('agents in the task container (real Docker, scripted 
         attempts: { grading: unknown; outsideRepoChanges: unknown; processesLeft: unknown }[];
       };
       expect(results.run.manifest).toMatchObject({ grading: 'clean', solver: { agent: { name: 'custom', env: {} } } });
+      // The store's agents' network went with the process that made it: stores do not pile up networks.
+      expect(spawnSync('docker', ['network', 'ls', '-q', '--filter', `label=lancer.store=${storeIdFor(cliDir.dir)}`], { encoding: 'utf8' }).stdout.trim()).toBe('');
       expect(results.attempts[0]).toMatchObject({
         grading: { mode: 'clean', official: null, clean: { outcome: 'passed' }, differs: false },
         outsideRepoChanges: [{ path: '/root/.bashrc', area: 'shell-startup', change: 'modified' }],

@@ -60,6 +60,7 @@ export class Workbench {
   readonly runs: RunRepo;
   readonly artifacts: ArtifactStore;
   readonly engine: RunEngine;
+  private readonly runtime: ContainerRuntime;
   /** The built-in model agent and the metering proxy its calls go through. */
   readonly agents: AgentService;
   readonly replays: ReplayService;
@@ -104,7 +105,7 @@ export class Workbench {
       const { sha256, bytes } = this.artifacts.put(data, name);
       this.runs.addArtifact(attemptId, { kind, name, sha256, bytes });
     };
-    const runtime = options.runtime ?? new DockerRuntime(this.docker, storeIdFor(options.dataDir));
+    const runtime = (this.runtime = options.runtime ?? new DockerRuntime(this.docker, storeIdFor(options.dataDir)));
     this.agents = new AgentService({
       agentCache: this.agentCache,
       egressNetwork: runtime.egressNetwork ? () => runtime.egressNetwork!() : undefined,
@@ -229,6 +230,7 @@ export class Workbench {
     stopTraceViewers();
     await this.engine.shutdown();
     await this.agents.stop();
+    await this.runtime.dispose?.();
     this.db.close();
   }
 }

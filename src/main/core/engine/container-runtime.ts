@@ -91,6 +91,12 @@ export interface ContainerRuntime {
    */
   egressNetwork?(): Promise<{ name: string; gateway: string }>;
   /**
+   * Removes what the runtime made for itself rather than for an attempt (the egress network),
+   * when the workbench closes: every store would otherwise leave a network behind, and Docker's
+   * address pools run out after a few dozen.
+   */
+  dispose?(): Promise<void>;
+  /**
    * Removes this store's labelled containers and networks whose attempt is not live, except
    * kept containers whose attempt `isKept` still claims (a failed attempt of a run that exists).
    */

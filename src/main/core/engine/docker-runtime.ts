@@ -186,6 +186,14 @@ export class DockerRuntime implements ContainerRuntime {
     private readonly storeId: string,
   ) {}
 
+  async dispose(): Promise<void> {
+    const egress = this.egress;
+    this.egress = undefined;
+    const made = egress ? await egress.catch(() => undefined) : undefined;
+    // Docker refuses while a container (another process of this store) is attached: it stays then.
+    if (made) await this.docker.getNetwork(made.name).remove().catch(() => undefined);
+  }
+
   /**
    * An internal bridge network (Docker routes nothing out of it) per store. Its gateway address
    * belongs to this host, so a server listening there (the metering proxy) is the one thing a
