@@ -17,11 +17,14 @@ import { repoRoot } from '../helpers/workbench-server';
 const MINUTE = 60_000;
 const runnable = await canRunSample();
 
-/** Containers and networks this store made that still exist. */
+/**
+ * Containers and networks this store made for attempts that still exist (the store's shared
+ * network carries no attempt label: it stays until the workbench closes).
+ */
 function leftovers(dataDir: string): string[] {
-  const label = `label=lancer.store=${storeIdFor(dataDir)}`;
-  const ps = spawnSync('docker', ['ps', '-aq', '--filter', label], { encoding: 'utf8' }).stdout.trim();
-  const nets = spawnSync('docker', ['network', 'ls', '-q', '--filter', label], { encoding: 'utf8' }).stdout.trim();
+  const labels = ['--filter', `label=lancer.store=${storeIdFor(dataDir)}`, '--filter', 'label=lancer.attempt'];
+  const ps = spawnSync('docker', ['ps', '-aq', ...labels], { encoding: 'utf8' }).stdout.trim();
+  const nets = spawnSync('docker', ['network', 'ls', '-q', ...labels], { encoding: 'utf8' }).stdout.trim();
   return [...ps.split('\n'), ...nets.split('\n')].filter(Boolean);
 }
 

@@ -23,6 +23,7 @@ import {
 import { MANAGER_COMMIT, QUESTION_ID } from '../dataset/task-rows';
 import { TESTS_ZIP_PASSWORD, type Profile } from './profiles';
 import { footprintBetween, takeSnapshot, type FootprintSnapshot } from './solver-footprint';
+import { execSteps, type ExecStep, type StepResult } from './exec-steps';
 
 /** An infrastructure failure (not the model's): retried in a fresh container. */
 export class SystemError extends Error {
@@ -102,6 +103,8 @@ export interface AttemptResult {
   grading?: GradingRecord | null;
   outsideRepoChanges?: OutsideRepoChange[] | null;
   processesLeft?: LeftProcess[] | null;
+  /** Milliseconds from the attempt's start to the solver's first command in the container. */
+  firstActionMs?: number | null;
 }
 
 /**
@@ -177,11 +180,17 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   /** Raw command output, in whatever chunks it arrives (the engine joins lines). */
   const stream = (text: string): void => input.log(phase, text);
   const shIn = (target: TaskContainer): ShIn => (command, phaseSignal, opts = {}) => runSh(target, command, cwd, phaseSignal, opts, log, stream);
+  const stepsIn = (target: TaskContainer): StepsIn => (steps, phaseSignal) =>
+    execSteps(target, steps, { signal: phaseSignal, workdir: cwd, onStep: (step) => log(`$ ${step.command}`), onOutput: stream });
+  const helpers = { shIn, stepsIn, log };
   const sh: ShIn = (command, phaseSignal, opts) => shIn(container!)(command, phaseSignal, opts);
-  const ended = (): Pick<AttemptResult, 'grading' | 'outsideRepoChanges' | 'processesLeft'> => ({
+  const startedAt = performance.now();
+  let firstActionMs: number | null = null;
+  const ended = (): Pick<AttemptResult, 'grading' | 'outsideRepoChanges' | 'processesLeft' | 'firstActionMs'> => ({
     grading,
     outsideRepoChanges: footprint?.outsideRepoChanges ?? null,
     processesLeft: footprint?.processesLeft ?? null,
+    firstActionMs,
   });
 
   try {
@@ -199,8 +208,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
           input.onContainer({ containerId: c.id, networkId: c.networkId });
           enter('setup');
         },
-        shIn,
-        log,
+        ...helpers,
         mounts: input.solver.mounts,
       });
       if (input.watchSolver) baseline = await takeSnapshot(container, s);
@@ -208,15 +216,17 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
 
     // ---- solving
     enter('solving');
+    // The solver's view of the container notes when it first acts (time to first action).
+    const solverContainer = noteFirstAction(container!, () => (firstActionMs ??= Math.round(performance.now() - startedAt)));
     const solved = await inPhase('solving', limits.solveTimeoutSec, signal, async (s) => {
-      if (!input.solver.solvingNetwork) return input.solver.solve({ task, container: container!, cwd, signal: s, timeoutMs: limits.solveTimeoutSec * 1000, log: stream });
+      if (!input.solver.solvingNetwork) return input.solver.solve({ task, container: solverContainer, cwd, signal: s, timeoutMs: limits.solveTimeoutSec * 1000, log: stream });
       // An agent in the container reaches its model through the metering proxy, and nothing else.
       await container!.joinNetwork(await input.solver.solvingNetwork());
       try {
         const probe = await sh(input.profile.internetProbe, s, { timeoutMs: 30_000 });
         if (probe.exitCode === 0) throw new SystemError("the container reaches the internet on the agents' network");
         log("solving on the agents' network: only the metering proxy answers");
-        return await input.solver.solve({ task, container: container!, cwd, signal: s, timeoutMs: limits.solveTimeoutSec * 1000, log: stream });
+        return await input.solver.solve({ task, container: solverContainer, cwd, signal: s, timeoutMs: limits.solveTimeoutSec * 1000, log: stream });
       } finally {
         // Cut as before, whatever happened: grading runs with no network, as the official harness.
         await container!.cutNetwork();
@@ -240,12 +250,22 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
         return gradeManager(task, file === null ? null : file.toString('utf8'));
       }
       // As the official sequence: tests unzipped, then the solver's change to the repository taken
-      // as the official harness takes model_patch. (Only clean grading: nothing to unzip here.)
-      if (mode !== 'clean') await sh(`unzip -q -P ${TESTS_ZIP_PASSWORD} -o /app/tests.zip -d /app/tests`, s, { check: true });
-      await sh('git -c core.fileMode=false diff --binary HEAD > /tmp/patch.diff', s, { check: true });
-      patch = (await container!.getFile('/tmp/patch.diff', 50 * 1024 * 1024, s))?.toString('utf8') ?? '';
-      if (mode === 'clean') return null;
-      return gradeIc(task, input, limits.testRuns, (cmd, opts) => sh(cmd, s, opts), container!, s, { keepArtifacts: mode === 'official' });
+      // as the official harness takes model_patch, then the test runs. (Only clean grading:
+      // nothing to unzip or test here.) One batch: the patch file is read once it has run.
+      const takePatch: ExecStep = { command: 'git -c core.fileMode=false diff --binary HEAD > /tmp/patch.diff', stopOnFailure: true };
+      const readPatch = async (): Promise<void> => {
+        patch = (await container!.getFile('/tmp/patch.diff', 50 * 1024 * 1024, s))?.toString('utf8') ?? '';
+      };
+      if (mode === 'clean') {
+        checkSteps(await stepsIn(container!)([takePatch], s), [takePatch]);
+        await readPatch();
+        return null;
+      }
+      return gradeIc(task, input, limits.testRuns, stepsIn(container!), container!, s, {
+        keepArtifacts: mode === 'official',
+        firstSteps: [unzipTests, takePatch],
+        afterFirstSteps: readPatch,
+      });
     });
     // A manager's decision is graded on the host from the file it wrote: there is no test run a
     // solver could tamper with, so the one grading serves every mode.
@@ -261,7 +281,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       container = undefined;
     }
     log(`clean grading: the solver's diff (${Buffer.byteLength(patch ?? '')} bytes) in a fresh container`);
-    const clean = await gradeInCleanContainer(input, cwd, patch ?? '', { log, shIn });
+    const clean = await gradeInCleanContainer(input, cwd, patch ?? '', helpers);
     grading = {
       mode,
       official: official ? resultOf(official) : null,
@@ -304,6 +324,29 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
 
 type Grade = Omit<AttemptResult, 'patch' | 'decision' | 'error' | 'retryable'>;
 
+/** The same container, calling `onAction` as the solver runs a command or writes a file in it. */
+function noteFirstAction(container: TaskContainer, onAction: () => void): TaskContainer {
+  return {
+    id: container.id,
+    networkId: container.networkId,
+    ...(container.runsScripts ? { runsScripts: true } : {}),
+    exec: (command, opts) => {
+      onAction();
+      return container.exec(command, opts);
+    },
+    putFile: (p, content, opts) => {
+      onAction();
+      return container.putFile(p, content, opts);
+    },
+    getFile: (p, maxBytes, signal) => container.getFile(p, maxBytes, signal),
+    state: () => container.state(),
+    cutNetwork: () => container.cutNetwork(),
+    joinNetwork: (name) => container.joinNetwork(name),
+    remove: () => container.remove(),
+    keep: () => container.keep(),
+  };
+}
+
 function resultOf(grade: Grade): GradingResult {
   const exitCodes = grade.grader?.testRuns?.map((r) => r.exitCode);
   return { outcome: grade.outcome, earned: grade.earned, ...(exitCodes ? { exitCodes } : {}), ...(grade.grader?.notes ? { note: grade.grader.notes } : {}) };
@@ -317,6 +360,29 @@ function reportFootprint(footprint: { outsideRepoChanges: OutsideRepoChange[]; p
 
 /** `sh -c` in the repo of a container; `check` turns a non-zero exit into a system error, as check_shell_command. */
 type ShIn = (command: string, phaseSignal: AbortSignal, opts?: ShOptions) => Promise<ExecResult>;
+/** Several commands in one round trip (exec-steps.ts), each logged and checked as if on its own. */
+type StepsIn = (steps: ExecStep[], phaseSignal: AbortSignal) => Promise<StepResult[]>;
+type Helpers = { shIn(c: TaskContainer): ShIn; stepsIn(c: TaskContainer): StepsIn; log(t: string): void };
+
+const unzipTests: ExecStep = { command: `unzip -q -P ${TESTS_ZIP_PASSWORD} -o /app/tests.zip -d /app/tests`, stopOnFailure: true };
+
+function checkFailed(result: StepResult): SystemError {
+  return new SystemError(`\`${result.command.slice(0, 120)}\` exited ${result.exitCode}: ${result.output.trim().slice(-400)}`);
+}
+
+/**
+ * Throws as separate checked commands would have: a failed step that stops the batch is a
+ * system error; so is a batch that ended before its last step (the exec itself was cut off).
+ */
+function checkSteps(results: StepResult[], steps: ExecStep[]): void {
+  for (const [i, result] of results.entries()) {
+    if (steps[i]?.stopOnFailure && result.exitCode !== 0) throw checkFailed(result);
+  }
+  if (results.length < steps.length) {
+    const last = results[results.length - 1];
+    throw new SystemError(`the commands stopped after \`${(last?.command ?? 'the start').slice(0, 120)}\`${last ? ` (exit ${last.exitCode})` : ''}`);
+  }
+}
 
 async function runSh(
   container: TaskContainer,
@@ -344,16 +410,18 @@ async function runSh(
 /**
  * A task container started and set up as the official harness does (§2.6, §2.7, §3.2): wait for
  * /setup_done.txt, the task set-up, then the network cut and checked. The caller's phase
- * timeout covers all of it.
+ * timeout covers all of it. The wait and the set-up commands go as one batch.
  */
 async function startAndSetUp(
   input: AttemptInput,
   name: string,
   cwd: string,
   signal: AbortSignal,
-  hooks: { onStarted(c: TaskContainer): void; shIn(c: TaskContainer): ShIn; log(t: string): void; mounts?: { hostPath: string; containerPath: string }[] },
+  hooks: Helpers & { onStarted(c: TaskContainer): void; mounts?: { hostPath: string; containerPath: string }[] },
 ): Promise<TaskContainer> {
   const { task, limits } = input;
+  // Checked before anything starts: nothing to clean up when the row is unusable.
+  const setUp = setUpSteps(task, cwd);
   const container = await input.runtime.start(
     {
       name,
@@ -370,11 +438,21 @@ async function startAndSetUp(
   );
   // The caller removes it, whatever happens next: it learns of it here, before the set-up.
   hooks.onStarted(container);
-  const sh = hooks.shIn(container);
-  if (task.variant === 'ic_swe') await waitForSetupDone(container, signal, hooks.log);
-  await setUpTask(task, cwd, (cmd, opts) => sh(cmd, signal, opts));
+  const wait: ExecStep[] = task.variant === 'ic_swe' ? [setupDoneWait(limits.setupTimeoutSec)] : [];
+  if (wait.length) hooks.log('waiting for /setup_done.txt');
+  const steps = [...wait, ...setUp];
+  const results = await hooks.stepsIn(container)(steps, signal);
+  if (wait.length && results[0]?.exitCode !== 0) {
+    // The wait only ends early when its exec does: the container stopped, or the daemon cut it.
+    const state = await container.state();
+    if (!state.running) throw new SystemError(`the container exited (code ${state.exitCode ?? '?'}) before set-up finished:\n${state.logTail ?? ''}`);
+    throw new SystemError(`waiting for /setup_done.txt ended with exit code ${results[0]?.exitCode ?? '?'}`);
+  }
+  const pwd = results[wait.length + 1];
+  if (pwd?.exitCode === 0 && !pwd.output.trim().endsWith(cwd)) throw new SystemError(`bash -lc pwd printed "${pwd.output.trim()}", expected ${cwd}`);
+  checkSteps(results, steps);
   await container.cutNetwork();
-  const probe = await sh(input.profile.internetProbe, signal, { timeoutMs: 30_000 });
+  const probe = await hooks.shIn(container)(input.profile.internetProbe, signal, { timeoutMs: 30_000 });
   if (probe.exitCode === 0) throw new SystemError('the container still reaches the internet after its network was cut');
   hooks.log('network cut: the internet is unreachable from the container');
   return container;
@@ -389,13 +467,13 @@ async function gradeInCleanContainer(
   input: AttemptInput,
   cwd: string,
   patch: string,
-  helpers: { log(t: string): void; shIn(target: TaskContainer): ShIn },
+  helpers: Helpers,
 ): Promise<Grade> {
   const { limits, signal, task } = input;
   let clean: TaskContainer | undefined;
   try {
     clean = await inPhase('grading', limits.setupTimeoutSec, signal, (s) =>
-      startAndSetUp(input, `lancer-${input.attemptId}-clean`, cwd, s, { onStarted: (c) => (clean = c), shIn: helpers.shIn, log: helpers.log }),
+      startAndSetUp(input, `lancer-${input.attemptId}-clean`, cwd, s, { ...helpers, onStarted: (c) => (clean = c) }),
     );
     const sh = helpers.shIn(clean);
     return await inPhase('grading', limits.gradeTimeoutSec, signal, async (s) => {
@@ -407,8 +485,7 @@ async function gradeInCleanContainer(
           return { outcome: 'failed', earned: 0, grader: { variant: 'ic_swe', earned: 0, available: task.price, testRuns: [], notes: note } };
         }
       }
-      await sh(`unzip -q -P ${TESTS_ZIP_PASSWORD} -o /app/tests.zip -d /app/tests`, s, { check: true });
-      return gradeIc(task, input, limits.testRuns, (cmd, opts) => sh(cmd, s, opts), clean!, s, { keepArtifacts: true });
+      return gradeIc(task, input, limits.testRuns, helpers.stepsIn(clean!), clean!, s, { keepArtifacts: true, firstSteps: [unzipTests] });
     });
   } finally {
     await clean?.remove().catch((e: unknown) => helpers.log(`removing the clean grading's container failed: ${String(e)}`));
@@ -421,47 +498,46 @@ interface ShOptions {
   timeoutMs?: number;
   env?: string[];
 }
-type Sh = (command: string, opts?: ShOptions) => Promise<ExecResult>;
 
-async function waitForSetupDone(container: TaskContainer, signal: AbortSignal, log: (t: string) => void): Promise<void> {
-  log('waiting for /setup_done.txt');
-  for (;;) {
-    const result = await container.exec('cat /setup_done.txt', { timeoutMs: 30_000, signal });
-    if (result.exitCode === 0 && result.output.trim() === 'done') return;
-    const state = await container.state();
-    if (!state.running) {
-      throw new SystemError(`the container exited (code ${state.exitCode ?? '?'}) before set-up finished:\n${state.logTail ?? ''}`);
-    }
-    // The official harness polls every 15 s; a second keeps small tasks fast.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    if (signal.aborted) throw new CancelledError();
-  }
+/**
+ * The official harness polls `cat /setup_done.txt` every 15 s with an exec each; this waits
+ * inside the container instead, looking ten times a second, and ends the moment the file says
+ * "done" (the same test: the file's text, trimmed). A container that stops ends the exec.
+ */
+function setupDoneWait(timeoutSec: number): ExecStep {
+  return {
+    command: `until [ "$(cat /setup_done.txt 2>/dev/null)" = done ]; do sleep 0.1; done`,
+    stopOnFailure: true,
+    timeoutMs: timeoutSec * 1000,
+  };
 }
 
-/** The task set-up of the official harness (§2.6, §2.7, §3.2), command for command. */
-async function setUpTask(
-  task: TaskDetail,
-  cwd: string,
-  sh: Sh,
-): Promise<void> {
+/**
+ * The task set-up of the official harness (§2.6, §2.7, §3.2), command for command; the
+ * commands it checks stop the batch when they fail, the `bash -lc pwd` check too.
+ */
+function setUpSteps(task: TaskDetail, cwd: string): ExecStep[] {
   const dir = shellQuote(cwd);
-  await sh(`echo cd ${dir} >> ~/.bashrc; [ -f ~/.profile ] && echo cd ${dir} >> ~/.profile; [ -f ~/.bash_profile ] && echo cd ${dir} >> ~/.bash_profile; true`, { check: true });
-  const pwd = await sh(`bash -lc 'pwd'`, { check: true });
-  if (!pwd.output.trim().endsWith(cwd)) throw new SystemError(`bash -lc pwd printed "${pwd.output.trim()}", expected ${cwd}`);
+  const steps: ExecStep[] = [
+    { command: `echo cd ${dir} >> ~/.bashrc; [ -f ~/.profile ] && echo cd ${dir} >> ~/.profile; [ -f ~/.bash_profile ] && echo cd ${dir} >> ~/.bash_profile; true`, stopOnFailure: true },
+    { command: `bash -lc 'pwd'`, stopOnFailure: true, expectOutputSuffix: cwd },
+  ];
   if (task.variant === 'swe_manager') {
     if (!task.managerCommit) throw new SystemError(`${task.questionId} has no manager_commit`);
     // Checked at import; a store from before that check could still hold anything.
     if (!MANAGER_COMMIT.test(task.managerCommit)) throw new SystemError(`${task.questionId}: manager_commit is not a hex commit id`);
-    await sh(`bash -c 'git reset --hard "$MANAGER_COMMIT^"'`, { check: true, env: [`MANAGER_COMMIT=${task.managerCommit}`] });
+    steps.push({ command: `bash -c 'git reset --hard "$MANAGER_COMMIT^"'`, stopOnFailure: true, env: [`MANAGER_COMMIT=${task.managerCommit}`] });
   }
-  await sh(`cd /app/tests && zip -P ${TESTS_ZIP_PASSWORD} -r /app/tmp.zip . && mv /app/tmp.zip /app/tests.zip`, { check: true });
-  await sh('rm -rf /app/tests');
-  await sh('rm -rf .git', { check: true });
-  await sh('git init', { check: true });
+  steps.push(
+    { command: `cd /app/tests && zip -P ${TESTS_ZIP_PASSWORD} -r /app/tmp.zip . && mv /app/tmp.zip /app/tests.zip`, stopOnFailure: true },
+    { command: 'rm -rf /app/tests' },
+    { command: 'rm -rf .git', stopOnFailure: true },
+    { command: 'git init', stopOnFailure: true },
+  );
   if (task.variant === 'ic_swe') {
-    await sh(`bash -c 'git add .'`, { check: true });
-    await sh(`bash -c 'git -c user.name="temp" -c user.email="temp@example.com" commit -m "temp"'`);
+    steps.push({ command: `bash -c 'git add .'`, stopOnFailure: true }, { command: `bash -c 'git -c user.name="temp" -c user.email="temp@example.com" commit -m "temp"'` });
   }
+  return steps;
 }
 
 function gradeManager(task: TaskDetail, fileText: string | null): Grade {
@@ -482,15 +558,19 @@ function gradeManager(task: TaskDetail, fileText: string | null): Grade {
   };
 }
 
-/** Up to `testRuns` runs of the test; any pass passes; exit >= 2 is a system error (§2.12). */
+/**
+ * Up to `testRuns` runs of the test; any pass passes; exit >= 2 is a system error (§2.12). Each
+ * run's commands go as one batch; `firstSteps` (unzipping the tests, taking the patch) lead the
+ * first one, and `afterFirstSteps` runs once that batch is over.
+ */
 async function gradeIc(
   task: TaskDetail,
   input: AttemptInput,
   testRuns: number,
-  sh: Sh,
+  steps: StepsIn,
   container: TaskContainer,
   signal: AbortSignal,
-  opts: { keepArtifacts: boolean },
+  opts: { keepArtifacts: boolean; firstSteps?: ExecStep[]; afterFirstSteps?: () => Promise<void> },
 ): Promise<Grade> {
   const id = task.questionId;
   const logDir = `/app/tests/logs/${id}`;
@@ -498,11 +578,19 @@ async function gradeIc(
   let passed = false;
   for (let i = 0; i < testRuns && !passed; i++) {
     const env = [`ISSUE_ID=${id}`];
-    await sh(`bash -i -c 'echo "export ISSUE_ID=$ISSUE_ID" >> ~/.bashrc'`, { env });
-    await sh(`mkdir -p ${shellQuote(logDir)}`);
-    await sh(`rm -rf ${shellQuote(logDir)}/*`);
-    await sh(input.profile.testCommand, { timeoutMs: 60 * 60_000, env });
-    const exitCode = parseExitCodeOutput((await sh(`cat ${shellQuote(`${logDir}/pytest_exit_code`)}`)).output);
+    const lead = i === 0 ? (opts.firstSteps ?? []) : [];
+    const batch: ExecStep[] = [
+      ...lead,
+      { command: `bash -i -c 'echo "export ISSUE_ID=$ISSUE_ID" >> ~/.bashrc'`, env },
+      { command: `mkdir -p ${shellQuote(logDir)}` },
+      { command: `rm -rf ${shellQuote(logDir)}/*` },
+      { command: input.profile.testCommand, timeoutMs: 60 * 60_000, env },
+      { command: `cat ${shellQuote(`${logDir}/pytest_exit_code`)}` },
+    ];
+    const results = await steps(batch, signal);
+    if (i === 0) await opts.afterFirstSteps?.();
+    checkSteps(results, batch);
+    const exitCode = parseExitCodeOutput(results[batch.length - 1]!.output);
     const log = (await container.getFile(`${logDir}/pytest.log`, 5 * 1024 * 1024, signal))?.toString('utf8') ?? '';
     runs.push({ exitCode, log });
     await input.afterTestRun?.(container, i, signal, { exitCode, log }, opts);

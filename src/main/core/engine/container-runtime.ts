@@ -58,6 +58,11 @@ export interface ContainerSpec {
 export interface TaskContainer {
   readonly id: string;
   readonly networkId: string | null;
+  /**
+   * True when `exec` runs a real POSIX shell, so several commands can go as one generated script
+   * (see exec-steps.ts); recording fakes leave it out and see each command on its own.
+   */
+  readonly runsScripts?: boolean;
   /** Runs `sh -c <command>` as root in the image's working dir (or `workdir`). */
   exec(command: string, opts: ExecOptions): Promise<ExecResult>;
   putFile(containerPath: string, content: Buffer | string, opts?: { mode?: number; signal?: AbortSignal }): Promise<void>;
@@ -81,7 +86,7 @@ export interface TaskContainer {
 
 
 export interface ContainerRuntime {
-  /** Creates the attempt's own bridge network and container, and starts it. */
+  /** Creates the attempt's container on a network of its own (or one it cannot reach others on), and starts it. */
   start(spec: ContainerSpec, signal?: AbortSignal): Promise<TaskContainer>;
   /** The id of an image, or null if it is not present. */
   imageId(image: string): Promise<string | null>;

@@ -1,7 +1,8 @@
 /**
- * The container runtime on a real Docker daemon, through dockerode: one bridge network and one
- * container per attempt, labelled so the reaper can find them; exec with streamed output;
- * tar in and out with checks; every wait bounded by a timeout and an AbortSignal.
+ * The container runtime on a real Docker daemon, through dockerode: one container per attempt on
+ * the store's shared bridge network (no traffic between its containers), labelled so the reaper
+ * can find them; exec with streamed output; tar in and out with checks; every wait bounded by a
+ * timeout and an AbortSignal.
  */
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
@@ -64,6 +65,8 @@ async function readAll(stream: Readable, maxBytes: number): Promise<Buffer> {
 }
 
 class DockerTaskContainer implements TaskContainer {
+  readonly runsScripts = true;
+
   constructor(
     private readonly docker: Dockerode,
     private readonly container: Dockerode.Container,
@@ -157,28 +160,20 @@ class DockerTaskContainer implements TaskContainer {
     await this.container.stop({ t: 5 }).catch((e: { statusCode?: number }) => {
       if (e.statusCode !== 304 && e.statusCode !== 404) throw e; // 304: already stopped
     });
+    // Off the store's shared network (it stays for the other attempts).
     await this.cutNetwork().catch(() => undefined);
-    if (this.networkId) {
-      await this.docker.getNetwork(this.networkId).remove().catch((e: { statusCode?: number }) => {
-        if (e.statusCode !== 404) throw e;
-      });
-    }
   }
 
   async remove(): Promise<void> {
     await this.container.remove({ force: true, v: true }).catch((e: { statusCode?: number }) => {
       if (e.statusCode !== 404) throw e;
     });
-    if (this.networkId) {
-      await this.docker.getNetwork(this.networkId).remove().catch((e: { statusCode?: number }) => {
-        if (e.statusCode !== 404) throw e;
-      });
-    }
   }
 }
 
 export class DockerRuntime implements ContainerRuntime {
   private egress: Promise<{ name: string; gateway: string }> | undefined;
+  private attempts: Promise<{ name: string; id: string }> | undefined;
 
   /** `storeId` goes on every container and network, and limits the reaper to them. */
   constructor(
@@ -187,11 +182,56 @@ export class DockerRuntime implements ContainerRuntime {
   ) {}
 
   async dispose(): Promise<void> {
-    const egress = this.egress;
+    const made = await Promise.all(
+      [this.egress, this.attempts].map((network) => (network ? network.catch(() => undefined) : undefined)),
+    );
     this.egress = undefined;
-    const made = egress ? await egress.catch(() => undefined) : undefined;
+    this.attempts = undefined;
     // Docker refuses while a container (another process of this store) is attached: it stays then.
-    if (made) await this.docker.getNetwork(made.name).remove().catch(() => undefined);
+    for (const network of made) if (network) await this.docker.getNetwork(network.name).remove().catch(() => undefined);
+  }
+
+  /**
+   * The bridge network every attempt of this store starts on, with traffic between its
+   * containers dropped (enable_icc=false): attempts are as isolated from each other as on a
+   * network each, as the official harness makes, without creating and removing a network (two
+   * iptables rewrites, 0.1–0.5 s here) per attempt. Containers reach the internet through it
+   * until their set-up is done and it is cut. It carries no attempt label: the reaper leaves it.
+   */
+  private attemptNetwork(): Promise<{ name: string; id: string }> {
+    this.attempts ??= (async () => {
+      const name = `lancer-net-${this.storeId.slice(0, 12)}`;
+      const inspect = async (): Promise<{ name: string; id: string } | null> => {
+        try {
+          const info = (await this.docker.getNetwork(name).inspect()) as { Id: string; Internal?: boolean; Options?: Record<string, string> };
+          if (info.Internal || info.Options?.['com.docker.network.bridge.enable_icc'] !== 'false') {
+            throw new Error(`the network ${name} exists but is not the workbench's (it must allow the internet and drop traffic between containers); remove it (docker network rm ${name})`);
+          }
+          return { name, id: info.Id };
+        } catch (error) {
+          if ((error as { statusCode?: number }).statusCode === 404) return null;
+          throw error;
+        }
+      };
+      const known = await inspect();
+      if (known) return known;
+      await this.docker
+        .createNetwork({
+          Name: name,
+          Driver: 'bridge',
+          CheckDuplicate: true,
+          Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+          Labels: { [LABEL_APP]: LABEL_APP_VALUE, [LABEL_STORE]: this.storeId },
+        })
+        .catch((e: { statusCode?: number }) => {
+          if (e.statusCode !== 409) throw e; // made meanwhile by another process of this store
+        });
+      const made = await inspect();
+      if (!made) throw new Error(`the network ${name} could not be created`);
+      return made;
+    })();
+    this.attempts.catch(() => (this.attempts = undefined));
+    return this.attempts;
   }
 
   /**
@@ -242,13 +282,9 @@ export class DockerRuntime implements ContainerRuntime {
   async start(spec: ContainerSpec, signal?: AbortSignal): Promise<TaskContainer> {
     const labels: Record<string, string> = { ...spec.labels, [LABEL_STORE]: this.storeId };
     if (spec.keepOnFailure) labels[LABEL_KEEP] = 'true';
-    const network = await abortable(
-      this.docker.createNetwork({ Name: spec.name, Driver: 'bridge', Labels: labels, CheckDuplicate: true }),
-      signal,
-    );
-    let container: Dockerode.Container | undefined;
-    try {
-      container = await abortable(
+    const create = async (): Promise<{ container: Dockerode.Container; networkId: string }> => {
+      const network = await abortable(this.attemptNetwork(), signal);
+      const container = await abortable(
         this.docker.createContainer({
           name: spec.name,
           Image: spec.image,
@@ -260,7 +296,7 @@ export class DockerRuntime implements ContainerRuntime {
           User: '0',
           HostConfig: {
             Init: true,
-            NetworkMode: spec.name,
+            NetworkMode: network.name,
             Binds: spec.readOnlyMounts?.map((m) => `${m.hostPath}:${m.containerPath}:ro`),
             ShmSize: spec.shmMb * 1024 * 1024,
             NanoCpus: spec.cpus > 0 ? Math.round(spec.cpus * 1e9) : undefined,
@@ -269,11 +305,22 @@ export class DockerRuntime implements ContainerRuntime {
         }),
         signal,
       );
-      await abortable(container.start(), signal);
-      return new DockerTaskContainer(this.docker, container, container.id, network.id);
+      return { container, networkId: network.id };
+    };
+    let made: { container: Dockerode.Container; networkId: string };
+    try {
+      made = await create();
     } catch (error) {
-      await container?.remove({ force: true }).catch(() => undefined);
-      await network.remove().catch(() => undefined);
+      // Another process of this store removed the shared network as it closed: make it again.
+      if ((error as { statusCode?: number }).statusCode !== 404 || !/network/i.test(String(error))) throw error;
+      this.attempts = undefined;
+      made = await create();
+    }
+    try {
+      await abortable(made.container.start(), signal);
+      return new DockerTaskContainer(this.docker, made.container, made.container.id, made.networkId);
+    } catch (error) {
+      await made.container.remove({ force: true }).catch(() => undefined);
       throw error;
     }
   }

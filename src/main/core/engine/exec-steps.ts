@@ -1,0 +1,184 @@
+/**
+ * Several harness commands in one round trip. The official harness runs each set-up and grading
+ * command as its own `docker exec`; each costs three API calls and a process spawned through
+ * the container runtime (about 0.1 s here), and an attempt has a dozen of them. A batch runs the
+ * same commands, each still as its own `sh -c` in the working dir with its own environment, from
+ * one shell script in one exec, and reports every command's exit code and output separately, so
+ * the caller checks them exactly as it would have checked separate execs.
+ *
+ * Step boundaries travel in the output as marker lines carrying a random nonce, which no command
+ * can predict; they are taken out of the output before anyone sees it.
+ */
+import { randomBytes } from 'node:crypto';
+import { ExecTimeoutError, shellQuote, type ExecOptions, type ExecResult, type TaskContainer } from './container-runtime';
+
+export interface ExecStep {
+  command: string;
+  /** `NAME=value` pairs for this command only (values from the CSV travel here, never in the text). */
+  env?: string[];
+  /** A non-zero exit stops the batch: the later steps do not run (as a check that throws). */
+  stopOnFailure?: boolean;
+  /**
+   * The batch stops after this step unless its output (trailing newlines aside) ends with this
+   * text (the `bash -lc pwd` check of the set-up). Such a step's output arrives when it ends.
+   */
+  expectOutputSuffix?: string;
+  /** How long to wait for this step (default 10 minutes); the batch waits for the sum. */
+  timeoutMs?: number;
+}
+
+export interface StepResult extends ExecResult {
+  command: string;
+}
+
+export interface StepsOptions extends Omit<ExecOptions, 'env' | 'timeoutMs' | 'onOutput'> {
+  /** Called as each step begins (the attempt log's `$ command` line). */
+  onStep?(step: ExecStep, index: number): void;
+  /** The steps' output as it arrives, markers removed. */
+  onOutput?(text: string): void;
+}
+
+const DEFAULT_STEP_TIMEOUT_MS = 10 * 60_000;
+
+/** Runs the steps in order, one exec each: for runtimes that cannot run a script (test fakes). */
+export async function execStepsOneByOne(container: TaskContainer, steps: ExecStep[], opts: StepsOptions): Promise<StepResult[]> {
+  const results: StepResult[] = [];
+  for (const [index, step] of steps.entries()) {
+    opts.onStep?.(step, index);
+    const result = await container.exec(step.command, {
+      timeoutMs: step.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.workdir ? { workdir: opts.workdir } : {}),
+      ...(step.env ? { env: step.env } : {}),
+      ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
+    });
+    results.push({ command: step.command, ...result });
+    if (stopsAfter(step, result)) break;
+  }
+  return results;
+}
+
+function stopsAfter(step: ExecStep, result: ExecResult): boolean {
+  if (step.stopOnFailure && result.exitCode !== 0) return true;
+  return step.expectOutputSuffix !== undefined && !result.output.replace(/\n+$/, '').endsWith(step.expectOutputSuffix);
+}
+
+/** The shell script of a batch; `nonce` marks the step boundaries in its output. */
+export function stepsScript(steps: ExecStep[], nonce: string): string {
+  const lines = [`__n=${nonce}`];
+  for (const [i, step] of steps.entries()) {
+    for (const pair of step.env ?? []) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(pair)) throw new Error(`not an environment assignment: ${pair.slice(0, 40)}`);
+    }
+    // stderr joins stdout in one pipe: Docker carries the two in separate frames whose order
+    // is not kept, and a step's errors must not arrive after its end marker.
+    const run = `${step.env?.length ? `env ${step.env.map(shellQuote).join(' ')} ` : ''}sh -c ${shellQuote(step.command)} 2>&1`;
+    // Each marker starts with a newline of its own, so a command's output is never cut short
+    // when it does not end in one; the parser takes that newline away with the marker.
+    lines.push(`printf '\\n%s:b:${i}\\n' "$__n"`);
+    if (step.expectOutputSuffix === undefined) {
+      lines.push(`${run}; __rc=$?`);
+    } else {
+      lines.push(`__o=$(${run}); __rc=$?; printf '%s\\n' "$__o"`);
+    }
+    lines.push(`printf '\\n%s:e:${i}:%s\\n' "$__n" "$__rc"`);
+    if (step.stopOnFailure) lines.push(`[ "$__rc" -eq 0 ] || exit 0`);
+    if (step.expectOutputSuffix !== undefined) lines.push(`case "$__o" in *${shellQuote(step.expectOutputSuffix)}) ;; *) exit 0 ;; esac`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Splits a batch's output stream at the markers: plain text is passed on as it arrives, except
+ * a tail that could be the start of a marker, held until the next chunk says what it is.
+ */
+class MarkerParser {
+  private pending = '';
+  private readonly marker: RegExp;
+  readonly outputs: string[] = [];
+  readonly exitCodes: (number | undefined)[] = [];
+  current = -1;
+
+  constructor(
+    private readonly nonce: string,
+    private readonly onText: (text: string) => void,
+    private readonly onBegin: (index: number) => void,
+  ) {
+    this.marker = new RegExp(`\\n${nonce}:(b|e):(\\d+)(?::(-?\\d+))?\\n`);
+  }
+
+  push(chunk: string): void {
+    this.pending += chunk;
+    for (;;) {
+      const m = this.marker.exec(this.pending);
+      if (!m) break;
+      this.text(this.pending.slice(0, m.index));
+      this.pending = this.pending.slice(m.index + m[0].length);
+      const index = Number(m[2]);
+      if (m[1] === 'b') {
+        this.current = index;
+        this.outputs[index] = '';
+        this.onBegin(index);
+      } else {
+        this.exitCodes[index] = Number(m[3]);
+        this.current = -1;
+      }
+    }
+    // Keep back what could still grow into a marker: from the last newline, if it is short.
+    const cut = this.pending.lastIndexOf('\n');
+    const holdFrom = cut >= 0 && this.pending.length - cut <= this.nonce.length + 24 ? cut : this.pending.length;
+    this.text(this.pending.slice(0, holdFrom));
+    this.pending = this.pending.slice(holdFrom);
+  }
+
+  end(): void {
+    this.text(this.pending);
+    this.pending = '';
+  }
+
+  private text(text: string): void {
+    if (text === '') return;
+    if (this.current >= 0) this.outputs[this.current] += text;
+    this.onText(text);
+  }
+}
+
+/** Runs the steps as one shell script in one exec (see the file comment). */
+export async function execStepsAsScript(container: TaskContainer, steps: ExecStep[], opts: StepsOptions): Promise<StepResult[]> {
+  const nonce = `lancer-step-${randomBytes(12).toString('hex')}`;
+  const parser = new MarkerParser(
+    nonce,
+    (text) => opts.onOutput?.(text),
+    (index) => opts.onStep?.(steps[index]!, index),
+  );
+  const timeoutMs = steps.reduce((sum, s) => sum + (s.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS), 0);
+  let exitCode: number;
+  try {
+    ({ exitCode } = await container.exec(stepsScript(steps, nonce), {
+      timeoutMs,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.workdir ? { workdir: opts.workdir } : {}),
+      onOutput: (text) => parser.push(text),
+    }));
+  } catch (error) {
+    // Name the step that was running, not the script.
+    const running = steps[parser.current];
+    if (error instanceof ExecTimeoutError && running) throw new ExecTimeoutError(running.command, error.timeoutMs);
+    throw error;
+  }
+  parser.end();
+  const results: StepResult[] = [];
+  for (const [index, step] of steps.entries()) {
+    const output = parser.outputs[index];
+    if (output === undefined) break;
+    // A step that began and never ended: the exec itself ended (the container stopped, a kill).
+    const code = parser.exitCodes[index] ?? (exitCode === 0 ? -1 : exitCode);
+    results.push({ command: step.command, exitCode: code, output });
+  }
+  return results;
+}
+
+/** A batch on whatever the container offers: one script where it can, else one exec per step. */
+export function execSteps(container: TaskContainer, steps: ExecStep[], opts: StepsOptions): Promise<StepResult[]> {
+  return container.runsScripts ? execStepsAsScript(container, steps, opts) : execStepsOneByOne(container, steps, opts);
+}
