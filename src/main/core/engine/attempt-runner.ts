@@ -74,6 +74,12 @@ export interface AttemptInput {
   /** Called when a phase starts, so the ledger and the UI follow along. */
   onPhase(phase: Phase): void;
   onContainer(ids: { containerId: string; networkId: string | null }): void;
+  /**
+   * Takes over the removal of a graded attempt's container, so its result is recorded and the
+   * next attempt starts while the daemon removes it (a forced removal is 0.1–0.3 s here). The
+   * caller must wait for it before its run counts as finished. Without it, removal is awaited.
+   */
+  removeLater?(removal: Promise<void>): void;
   log(phase: Phase, text: string): void;
   /**
    * Called with each grading run's container and result, before it moves on (artifacts, and
@@ -316,7 +322,10 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
           .then(() => log(`kept the container ${container!.id.slice(0, 12)} for inspection (keepFailedContainers)`))
           .catch((e: unknown) => log(`keeping the container failed: ${String(e)}`));
       } else {
-        await container.remove().catch((e: unknown) => log(`removing the container failed: ${String(e)}`));
+        const removal = container.remove().catch((e: unknown) => log(`removing the container failed: ${String(e)}`));
+        // Only a graded attempt's: one that is retried or redone may reuse the container's name.
+        if (input.removeLater && (outcome === 'passed' || outcome === 'failed')) input.removeLater(removal);
+        else await removal;
       }
     }
   }

@@ -154,6 +154,36 @@ describe('the official profile', () => {
     await second.wb.close();
   });
 
+  it("frees a graded attempt's slot while its container is removed; the run finishes once every container is gone", async () => {
+    const { runtime, rec } = recordingRuntime(['0', '0']);
+    const events: string[] = [];
+    const slowRemoval: ContainerRuntime = {
+      ...runtime,
+      async start(spec, signal) {
+        const c = await runtime.start(spec, signal);
+        events.push(`start ${c.id}`);
+        const remove = async (): Promise<void> => {
+          events.push(`removing ${c.id}`);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          await c.remove();
+          events.push(`removed ${c.id}`);
+        };
+        return { ...c, remove };
+      },
+    };
+    const wb = new Workbench({ dataDir: dir, version: 'test', transport: 'cli', runtime: slowRemoval });
+    await importDataset(wb.datasets, { path: path.join(fixtures, 'tasks-current.csv'), name: 'official' });
+    const runId = await wb.engine.createRun({ datasetId: 'official', taskIds: ['601', '602_1'], solver: { kind: 'gold' }, concurrency: 1 });
+    await wb.engine.start(runId);
+    // The second attempt started while the first one's container was still being removed...
+    expect(events.indexOf('start c2')).toBeLessThan(events.indexOf('removed c1'));
+    expect(events.indexOf('start c2')).toBeGreaterThan(events.indexOf('removing c1'));
+    // ...and the run ended only when both were gone.
+    expect(rec.removed).toBe(2);
+    expect(wb.runs.getRun(runId)).toMatchObject({ status: 'finished', tally: { passed: 2 } });
+    await wb.close();
+  });
+
   it('treats exit code 2 as a system error and retries in a fresh container, keeping every try', async () => {
     const { wb, rec, runId } = await runWith(['2', '2', '0'], ['601']);
     expect(rec.specs).toHaveLength(3);

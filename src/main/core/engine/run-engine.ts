@@ -74,6 +74,11 @@ interface ActiveRun {
   done: Promise<void>;
   /** True while the run waits for the Docker daemon to answer again. */
   waitingForDaemon?: boolean;
+  /**
+   * Containers of graded attempts still being removed: their slot is already free for the next
+   * attempt, but the run is not finished (nor the drive over) until they are gone.
+   */
+  removing: Set<Promise<void>>;
 }
 
 export function newRunId(now = new Date()): string {
@@ -265,7 +270,7 @@ export class RunEngine {
     // A reason left by a process that stopped while waiting is stale; drive() sets a fresh one.
     this.deps.runs.setWaiting(runId, null);
     let wake = (): void => undefined;
-    const active: ActiveRun = { controller: new AbortController(), attempts: new Map(), wake: () => wake(), done: Promise.resolve() };
+    const active: ActiveRun = { controller: new AbortController(), attempts: new Map(), wake: () => wake(), done: Promise.resolve(), removing: new Set() };
     this.active.set(runId, active);
     active.done = this.drive(runId, active, (w) => (wake = w)).finally(() => {
       this.flushLogs();
@@ -298,6 +303,7 @@ export class RunEngine {
         }
       }
       if (running.size === 0) {
+        if (active.removing.size > 0) await Promise.allSettled([...active.removing]);
         if (settings.status === 'running' && this.deps.runs.pendingCount(runId) === 0) {
           this.deps.runs.setRunStatus(runId, 'finished');
           this.emitRun(runId);
@@ -307,6 +313,7 @@ export class RunEngine {
       await new Promise<void>((resolve) => setWake(resolve));
     }
     await Promise.allSettled([...running]);
+    await Promise.allSettled([...active.removing]);
     // Whatever ends the drive (pause, cancel, shutdown) ends its wait for the daemon too.
     if (this.deps.runs.runSettings(runId).waiting !== null) {
       this.deps.runs.setWaiting(runId, null);
@@ -528,6 +535,10 @@ export class RunEngine {
             push(phase, partial.text);
             partial.text = '';
           }
+        },
+        removeLater: (removal) => {
+          active.removing.add(removal);
+          void removal.finally(() => active.removing.delete(removal));
         },
         afterTestRun: (container, i, signal, testRun, { keepArtifacts }) =>
           this.afterTestRun(attempt, container, i, signal, testRun, keepArtifacts, (line) => push('grading', line), (fault) => (met.storage ??= fault)),
