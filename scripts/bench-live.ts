@@ -5,7 +5,11 @@
  *    watches the live stream; latency is from just before the exec to the first decoded frame
  *    showing red. Goal: p50 under 250 ms at 5+ frames a second.
  * 2. Time to open a 50 MB trace to its first frame: the workbench's replay view against
- *    Playwright's own trace viewer, same file, same browser. Goal: faster than it, under 1 s.
+ *    Playwright's own trace viewer, same file, same browser, interleaved. Goal: faster than it,
+ *    under 1 s.
+ *
+ * `npm run bench:live -- --trace-only` skips part 1: one attempt runs (one grading run) only to
+ * record a real trace and video, then part 2 measures as above.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -13,6 +17,7 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import type { RunEvent } from '../src/shared/runs';
 import { importDataset } from '../src/main/core/dataset/importer';
+import { ReplayService } from '../src/main/core/live/replay-service';
 import { openTraceViewer } from '../src/main/core/live/trace-viewer';
 import { createHandlers } from '../src/main/core/handlers/handlers';
 import { Workbench } from '../src/main/core/workbench';
@@ -24,7 +29,9 @@ import { makeTempDir } from '../tests/helpers/temp-dir';
 const root = path.resolve(import.meta.dirname, '..');
 const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? NaN;
 const ms = (n: number): string => `${n.toFixed(0)} ms`;
-
+const traceOnly = process.argv.includes('--trace-only');
+/** Opens of the trace per side; the machine is shared and noisy, so the median of several. */
+const OPENS = 7;
 
 async function main(): Promise<void> {
   await ensureSampleImages();
@@ -42,9 +49,31 @@ async function main(): Promise<void> {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
   });
   try {
-    wb.settings.update({ concurrency: 2, testRuns: 3 });
+    wb.settings.update({ concurrency: 2, testRuns: traceOnly ? 1 : 3 });
     await importDataset(wb.datasets, { path: sampleCsv, issuesDir: sampleIssues, name: 'sample' });
+    const attemptA = traceOnly ? await recordOneAttempt(wb) : await liveLatency(wb, browser, server.url);
+    await traceOpen(wb, browser, server.url, attemptA, dir);
+  } finally {
+    await browser.close();
+    await server.close();
+    await wb.close();
+    cleanup();
+  }
+}
 
+/** One null attempt of a sample task, run to the end for the trace and video its grading keeps; its id. */
+async function recordOneAttempt(wb: Workbench): Promise<string> {
+  const runId = await wb.engine.createRun({ datasetId: 'sample', taskIds: ['9004'], solver: { kind: 'null' } });
+  await wb.engine.start(runId);
+  const attempt = wb.runs.getRun(runId).attempts.find((a) => !a.retried);
+  if (!attempt) throw new Error(`run ${runId} has no attempt`);
+  return attempt.id;
+}
+
+/** Part 1; returns the attempt watched (its run kept a trace for part 2). */
+async function liveLatency(wb: Workbench, browser: Browser, serverUrl: string): Promise<string> {
+  // (A block, so part 1 keeps the indentation it had inside main.)
+  {
     // ---- 1. live latency while two attempts run
     const runId = await wb.engine.createRun({ datasetId: 'sample', taskIds: ['9004', '9008'], solver: { kind: 'null' } });
     const running = new Map<string, string>();
@@ -67,7 +96,7 @@ async function main(): Promise<void> {
     const [attemptB] = second;
     // The app's CSP forbids eval; the bench's string predicates need it (bench only).
     const page = await browser.newPage({ bypassCSP: true });
-    await page.goto(server.url);
+    await page.goto(serverUrl);
     // In the page: watch A at full quality (and B as a thumbnail, as the grid would), decode every
     // frame and note when the probe pixel turns red.
     // Plain JavaScript text: tsx would wrap named functions with a helper the page does not have.
@@ -130,70 +159,122 @@ async function main(): Promise<void> {
           `p50 ${ms(pct(upper, 50))}, p95 ${ms(pct(upper, 95))} counting the docker CLI too (goal: p50 under 250 ms)`,
       );
     }
-
-    // ---- 2. a 50 MB trace: first frame in our replay view vs Playwright's trace viewer
-    if (spawnSync('python3', ['--version']).status !== 0) {
-      console.log('trace open: skipped (python3 builds the 50 MB trace)');
-      return;
-    }
-    const detail = wb.runs.attemptDetail(attemptA);
-    const small = detail.artifacts.find((a) => a.kind === 'trace' && a.name === 'trace-run1.zip');
-    if (!small) throw new Error('the run kept no trace');
-    const big = path.join(dir, 'trace-50mb.zip');
-    const py = spawnSync('python3', [path.join(root, 'scripts', 'make-big-trace.py'), wb.artifacts.pathOf(small.sha256), big, String(50 * 1024 * 1024)], { encoding: 'utf8' });
-    if (py.status !== 0) throw new Error(py.stderr);
-    const stored = wb.artifacts.put(readFileSync(big));
-    wb.runs.addArtifact(attemptA, { kind: 'trace', name: 'trace-run1.zip', ...stored });
-    console.log(`trace: ${(stored.bytes / 1024 / 1024).toFixed(1)} MB`);
-
-    const parseStarted = performance.now();
-    wb.replays.replay(attemptA);
-    console.log(`replay.get of the attempt with the 50 MB trace (parse, server side): ${ms(performance.now() - parseStarted)}`);
-    const ours: number[] = [];
-    const theirs: number[] = [];
-    const viewerUrl = await openTraceViewer((sha) => wb.artifacts.pathOf(sha), stored.sha256);
-    for (let i = 0; i < 3; i++) {
-      const p = await browser.newPage({ bypassCSP: true });
-      await p.goto(server.url);
-      let t = Date.now();
-      await p.goto(`${server.url.split('?')[0]}#/replay/${attemptA}`);
-      await p.waitForFunction(`[...document.querySelectorAll('img[src*="/zip/"]')].some((img) => img.complete && img.naturalWidth > 0)`, undefined, {
-        timeout: 60_000,
-        polling: 'raf',
-      });
-      ours.push(Date.now() - t);
-      await p.close();
-
-      const v = await browser.newPage();
-      t = Date.now();
-      await v.goto(viewerUrl);
-      // The viewer's filmstrip frames are divs with a background image; wait until the first
-      // one's image has loaded.
-      await v.waitForFunction(
-        `(async () => {
-          const frame = document.querySelector('.film-strip-frame');
-          const url = frame && (frame.style.backgroundImage.match(/url\\("?(.*?)"?\\)/) || [])[1];
-          if (!url) return false;
-          const img = new Image();
-          img.src = url;
-          try { await img.decode(); return img.naturalWidth > 0; } catch { return false; }
-        })()`,
-        undefined,
-        { timeout: 120_000, polling: 'raf' },
-      );
-      theirs.push(Date.now() - t);
-      await v.close();
-    }
-    console.log(
-      `open the 50 MB trace to its first frame (median of 3): workbench replay ${ms(pct(ours, 50))}, ` +
-        `Playwright trace viewer ${ms(pct(theirs, 50))} (goal: faster, under 1 s)`,
-    );
-  } finally {
-    await browser.close();
-    await server.close();
-    await wb.close();
-    cleanup();
+    return attemptA;
   }
+}
+
+/** What one open measures: from the navigation to the first screencast frame decoded on the page. */
+const FIRST_FRAME_SHOWN = `[...document.querySelectorAll('img[src*="/zip/"]')].some((img) => img.complete && img.naturalWidth > 0)`;
+
+/** Part 2: the attempt's trace padded to 50 MB, opened in our replay view and in Playwright's trace viewer. */
+async function traceOpen(wb: Workbench, browser: Browser, serverUrl: string, attemptId: string, dir: string): Promise<void> {
+  if (spawnSync('python3', ['--version']).status !== 0) {
+    console.log('trace open: skipped (python3 builds the 50 MB trace)');
+    return;
+  }
+  const detail = wb.runs.attemptDetail(attemptId);
+  const small = detail.artifacts.find((a) => a.kind === 'trace' && a.name === 'trace-run1.zip');
+  if (!small) throw new Error('the run kept no trace');
+  const big = path.join(dir, 'trace-50mb.zip');
+  const py = spawnSync('python3', [path.join(root, 'scripts', 'make-big-trace.py'), wb.artifacts.pathOf(small.sha256), big, String(50 * 1024 * 1024)], { encoding: 'utf8' });
+  if (py.status !== 0) throw new Error(py.stderr);
+  const stored = wb.artifacts.put(readFileSync(big));
+  wb.runs.addArtifact(attemptId, { kind: 'trace', name: 'trace-run1.zip', ...stored });
+  console.log(`trace: ${(stored.bytes / 1024 / 1024).toFixed(1)} MB, ${detail.artifacts.some((a) => a.name === 'video-run1.mp4') ? 'beside the run\'s video (the first frame is the filmstrip\'s)' : 'no video'}`);
+
+  // Server side: the first open indexes the trace (directory and event streams, read by
+  // position) and keeps the index beside it; a restarted app reads that file; later opens hit memory.
+  let t0 = performance.now();
+  const traces = new Set(wb.replays.replay(attemptId).runs.flatMap((r) => r.traces.map((t) => t.sha256))).size;
+  const indexed = performance.now() - t0;
+  t0 = performance.now();
+  const restarted = new ReplayService(wb.runs, wb.artifacts);
+  restarted.replay(attemptId);
+  const fromFile = performance.now() - t0;
+  t0 = performance.now();
+  wb.replays.replay(attemptId);
+  const fromMemory = performance.now() - t0;
+  console.log(
+    `replay.get of the attempt with the 50 MB trace, server side: first open (indexes it) ${ms(indexed)}, ` +
+      `after a restart (index file) ${ms(fromFile)}, then (memory) ${ms(fromMemory)}; ` +
+      `${wb.replays.traces.stats.built + restarted.traces.stats.built} index builds for the attempt's ${traces} traces`,
+  );
+
+  const base = serverUrl.split('?')[0] ?? serverUrl;
+  const route = `#/replay/${encodeURIComponent(attemptId)}`;
+  const inApp: number[] = [];
+  const afterLoad: number[] = [];
+  const direct: number[] = [];
+  const theirs: number[] = [];
+  const viewerUrl = await openTraceViewer((sha) => wb.artifacts.pathOf(sha), stored.sha256);
+  const waitOptions = { timeout: 60_000, polling: 'raf' } as const;
+  // Interleaved, so both sides see the same machine.
+  for (let i = 0; i < OPENS; i++) {
+    // In the app: from a page that has finished opening (its first section loaded and idle), the
+    // replay link is followed. Measuring from the bare load would count the start page's own
+    // loading (a lazy chunk, its table) as the trace's.
+    let p = await browser.newPage({ bypassCSP: true });
+    await p.goto(serverUrl);
+    await p.waitForLoadState('networkidle');
+    let t = Date.now();
+    await p.goto(`${base}${route}`);
+    await p.waitForFunction(FIRST_FRAME_SHOWN, undefined, waitOptions);
+    inApp.push(Date.now() - t);
+    await p.close();
+
+    // The same, from the moment the app's page has loaded (its start page still loading its
+    // code and data): how this bench measured before, kept to compare with earlier numbers.
+    p = await browser.newPage({ bypassCSP: true });
+    await p.goto(serverUrl);
+    t = Date.now();
+    await p.goto(`${base}${route}`);
+    await p.waitForFunction(FIRST_FRAME_SHOWN, undefined, waitOptions);
+    afterLoad.push(Date.now() - t);
+    await p.close();
+
+    // A replay link opened in a new tab: the whole app loads with it (as the viewer does).
+    p = await browser.newPage({ bypassCSP: true });
+    t = Date.now();
+    await p.goto(`${serverUrl}${route}`);
+    await p.waitForFunction(FIRST_FRAME_SHOWN, undefined, waitOptions);
+    direct.push(Date.now() - t);
+    await p.close();
+
+    const v = await browser.newPage();
+    t = Date.now();
+    await v.goto(viewerUrl);
+    // The viewer's filmstrip frames are divs with a background image; wait until the first
+    // one's image has loaded.
+    await v.waitForFunction(
+      `(async () => {
+        const frame = document.querySelector('.film-strip-frame');
+        const url = frame && (frame.style.backgroundImage.match(/url\\("?(.*?)"?\\)/) || [])[1];
+        if (!url) return false;
+        const img = new Image();
+        img.src = url;
+        try { await img.decode(); return img.naturalWidth > 0; } catch { return false; }
+      })()`,
+      undefined,
+      { timeout: 120_000, polling: 'raf' },
+    );
+    theirs.push(Date.now() - t);
+    await v.close();
+  }
+  const list = (xs: number[]): string => xs.join(', ');
+  console.log(
+    `open the 50 MB trace to its first frame, ${OPENS} opens each (ms): replay in the app [${list(inApp)}], ` +
+      `in the app just after its page loaded [${list(afterLoad)}], replay link in a new tab [${list(direct)}], Playwright trace viewer [${list(theirs)}]`,
+  );
+  const viewer = pct(theirs, 50);
+  const verdict = (label: string, xs: number[]): string => {
+    const median = pct(xs, 50);
+    const faster = median < viewer;
+    return `${label}: median ${ms(median)} vs Playwright trace viewer ${ms(viewer)} (${((median / viewer) * 100).toFixed(0)}%): ${faster ? 'MET' : 'NOT MET'}; under 1 s: ${median < 1000 ? 'yes' : 'no'}`;
+  };
+  // The issue's measure: a trace opened from the workbench, against the viewer opening it.
+  console.log(verdict("faster than Playwright's trace viewer (the goal; replay opened in the app)", inApp));
+  console.log(verdict('  for comparison, the earlier measure (in the app just after its page loaded)', afterLoad));
+  console.log(verdict('  for information, a replay link opened in a new tab (the whole app loads first)', direct));
 }
 
 main().catch((error: unknown) => {

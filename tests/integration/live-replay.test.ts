@@ -4,6 +4,7 @@
  * replay lists; artifacts are served with Range; deleting the run frees what only it used.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RunEvent } from '../../src/shared/runs';
@@ -11,6 +12,9 @@ import { importDataset } from '../../src/main/core/dataset/importer';
 import { canRunSample, ensureSampleImages, sampleCsv, sampleIssues } from '../helpers/sample-images';
 import { startTestServer, type TestServer } from '../helpers/workbench-server';
 import { openTraceViewer, stopTraceViewers } from '../../src/main/core/live/trace-viewer';
+import { ReplayService } from '../../src/main/core/live/replay-service';
+import { indexFileOf } from '../../src/main/core/live/trace-index';
+import { listZip, readZipEntry } from '../../src/main/core/live/zip-reader';
 
 const MINUTE = 60_000;
 const runnable = await canRunSample();
@@ -105,6 +109,35 @@ describe.skipIf(!runnable)('live screens and replays (real Docker)', () => {
     const bytes = Buffer.from(await img.arrayBuffer());
     expect([bytes[0], bytes[1]]).toEqual([0xff, 0xd8]);
     expect((await fetch(`${t.base}/api/artifacts/${run.video!.sha256}`)).status).toBe(401);
+  });
+
+  it('indexes the trace once, keeps the index beside it for a restart, and serves the first frame it names', async () => {
+    const trace = t.wb.replays.replay(attemptId).runs[0]!.traces[0]!;
+    // Every replay above read this trace; its zip was indexed once.
+    expect(t.wb.replays.traces.stats.built).toBe(1);
+    expect(existsSync(indexFileOf(t.wb.artifacts.pathOf(trace.sha256)))).toBe(true);
+    const restarted = new ReplayService(t.wb.runs, t.wb.artifacts);
+    expect(restarted.replay(attemptId).runs[0]!.traces[0]).toEqual(trace);
+    expect(restarted.traces.stats).toMatchObject({ built: 0, fromFile: 1 });
+
+    // The first frame is the trace's earliest screencast frame, and the route serves its bytes.
+    const zip = readFileSync(t.wb.artifacts.pathOf(trace.sha256));
+    const entries = listZip(zip);
+    const shots = [...entries.values()]
+      .filter((e) => e.name.endsWith('.trace'))
+      .flatMap((e) => readZipEntry(zip, e).toString('utf8').split('\n'))
+      .filter((line) => line.includes('"screencast-frame"'))
+      .map((line) => JSON.parse(line) as { timestamp: number; sha1?: string; file?: string })
+      .sort((a, b) => a.timestamp - b.timestamp);
+    const earliest = shots[0]!;
+    const entry = earliest.file ?? `resources/${earliest.sha1}`;
+    expect(trace.frames[0]!.entry).toBe(entry);
+    const res = await fetch(`${t.base}/api/artifacts/${trace.sha256}/zip/${entry.split('/').map(encodeURIComponent).join('/')}`, {
+      headers: { Authorization: `Bearer ${t.server.token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/jpeg');
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(readZipEntry(zip, entries.get(entry)!));
   });
 
   it("opens the trace in Playwright's own trace viewer on loopback", async () => {

@@ -9,40 +9,27 @@ import type { AgentStepRecord } from '../../../shared/agents';
 import type { AttemptReplay, RunReplay, TraceReplay, UserToolReplay } from '../../../shared/replay';
 import type { RunRepo } from '../store/run-repo';
 import type { ArtifactStore } from './artifact-store';
-import { failureFromLog, parseTrace } from './trace-replay';
-import { ZipFileReader } from './zip-reader';
+import { TraceIndexStore } from './trace-index';
+import { failureFromLog } from './trace-replay';
 
 const NAME = /^(video|trace|pytest)-run(\d+)(?:-(\d+))?\.(mp4|zip|log|start)$/;
 /** The user tool's artifacts (engine/user-tool.ts): `user-tool-<n>-video.mp4`, `-video.start`, `-trace-<k>.zip`, `-test.log`. */
 const USER_TOOL_NAME = /^user-tool-(\d+)-(?:(video)\.(mp4|start)|(trace)-\d+\.zip|(test)\.log)$/;
 
 export class ReplayService {
-  /** Parsed traces by hash; a trace never changes, so this never goes stale. */
-  private readonly traces = new Map<string, TraceReplay>();
+  /** Traces indexed once per content hash (memory, then a file beside the artifact); their zips' directories. */
+  readonly traces: TraceIndexStore;
 
   constructor(
     private readonly runs: RunRepo,
     private readonly artifacts: ArtifactStore,
-  ) {}
-
-  private trace(a: ArtifactInfo): TraceReplay {
-    let parsed = this.traces.get(a.sha256);
-    if (!parsed) {
-      parsed = this.parseOrExplain(a);
-      if (this.traces.size > 50) this.traces.delete(this.traces.keys().next().value as string);
-      this.traces.set(a.sha256, parsed);
-    }
-    return parsed;
+  ) {
+    this.traces = new TraceIndexStore((sha256) => this.artifacts.pathOf(sha256));
   }
 
   /** One damaged trace must not take the whole replay down: it comes back empty, saying why. */
-  private parseOrExplain(a: ArtifactInfo): TraceReplay {
-    try {
-      return parseTrace(readFileSync(this.artifacts.pathOf(a.sha256)), { name: a.name, sha256: a.sha256 });
-    } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
-      return { name: a.name, sha256: a.sha256, bytes: a.bytes, title: null, wallStartMs: 0, durationMs: 0, actions: [], frames: [], console: [], network: [], error: `${a.name} could not be read: ${why}` };
-    }
+  private trace(a: ArtifactInfo): TraceReplay {
+    return this.traces.trace(a);
   }
 
   replay(attemptId: string): AttemptReplay {
@@ -132,16 +119,8 @@ export class ReplayService {
     return [...byRun.values()].sort((a, b) => a.run - b.run);
   }
 
-  private readonly zips = new Map<string, ZipFileReader>();
-
   /** One entry of a stored zip (a screencast JPEG), or null. */
   zipEntry(sha256: string, entryName: string): Buffer | null {
-    let zip = this.zips.get(sha256);
-    if (!zip) {
-      zip = new ZipFileReader(this.artifacts.pathOf(sha256));
-      if (this.zips.size > 50) this.zips.delete(this.zips.keys().next().value as string);
-      this.zips.set(sha256, zip);
-    }
-    return zip.read(entryName);
+    return this.traces.zip(sha256).read(entryName);
   }
 }

@@ -1,10 +1,35 @@
 /**
  * Turns a Playwright trace (trace.zip, format version 10 as written by playwright-core 1.64)
  * into the replay timeline: actions, screencast frames, console and network entries. Only the
- * event streams are read, never the DOM snapshots, which is what makes a large trace open fast.
+ * event streams are read, never the DOM snapshots or the frames themselves, which is what makes
+ * a large trace open fast: from a file, only the zip's directory and its event streams are read
+ * (a 50 MB trace of screencast frames has a few hundred KB of events).
  */
 import type { ReplayAction, ReplayConsoleEntry, ReplayFrame, ReplayNetworkEntry, TraceReplay } from '../../../shared/replay';
-import { listZip, readZipEntry, ZipError, type ZipEntry } from './zip-reader';
+import { listZip, readZipEntry, ZipError, type ZipEntry, type ZipFileReader } from './zip-reader';
+
+/** A trace zip to index: its directory, a way to read one of its entries, and its size. */
+export interface TraceZip {
+  entries: ReadonlyMap<string, ZipEntry>;
+  read(entry: ZipEntry): Buffer;
+  bytes: number;
+}
+
+/**
+ * What a trace's timeline is, whatever the artifact holding it is called: it depends on the
+ * content alone, so it is computed once per content hash (see trace-index.ts).
+ */
+export type TraceIndex = Omit<TraceReplay, 'name' | 'error'>;
+
+/** A zip held in memory. */
+export function zipInMemory(zip: Buffer): TraceZip {
+  return { entries: listZip(zip), read: (entry) => readZipEntry(zip, entry), bytes: zip.length };
+}
+
+/** A zip on disk, read by position (its directory was read when the reader was made). */
+export function zipOnDisk(reader: ZipFileReader): TraceZip {
+  return { entries: reader.list(), read: (entry) => reader.readEntry(entry), bytes: reader.size };
+}
 
 /**
  * Inflated bytes of event streams read from one trace, all entries together. Each entry is
@@ -98,10 +123,15 @@ function toEvent(raw: unknown): TraceEvent | null {
   return e;
 }
 
+const SNAPSHOT_LINE = '{"type":"frame-snapshot"';
+
 /** Appends the events of one JSON-lines stream to `out` (one by one: spreading a long trace into push() overflows the stack). */
 function lines(buffer: Buffer, out: TraceEvent[]): void {
   for (const line of buffer.toString('utf8').split('\n')) {
-    if (!line) continue;
+    // DOM snapshots are most of a real trace's events by size and the timeline reads nothing of
+    // them (they carry no time of their own), so they are not even parsed. Playwright writes the
+    // type first; a line written otherwise is parsed and then ignored all the same.
+    if (!line || line.startsWith(SNAPSHOT_LINE)) continue;
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
@@ -114,29 +144,37 @@ function lines(buffer: Buffer, out: TraceEvent[]): void {
   }
 }
 
-/** Reads the event streams, refusing (naming the trace) a zip that is corrupt or declares too much. */
-function readStreams(zip: Buffer, name: string): { entries: Map<string, ZipEntry>; events: TraceEvent[]; network: TraceEvent[] } {
-  try {
-    const entries = listZip(zip);
-    const streams = [...entries.values()].filter((e) => e.name.endsWith('.trace') || e.name.endsWith('.network'));
-    // The reader holds each entry to its declared size, so summing those bounds the total.
-    const declared = streams.reduce((sum, e) => sum + e.size, 0);
-    if (declared > MAX_TRACE_EVENT_BYTES) {
-      throw new ZipError(`its ${streams.length} event streams declare ${declared} bytes, more than ${MAX_TRACE_EVENT_BYTES} bytes of events`);
-    }
-    const events: TraceEvent[] = [];
-    const network: TraceEvent[] = [];
-    for (const entry of streams) lines(readZipEntry(zip, entry), entry.name.endsWith('.trace') ? events : network);
-    return { entries, events, network };
-  } catch (error) {
-    if (error instanceof ZipError) throw new ZipError(`${name}: ${error.message}`);
-    throw error;
+/** Reads the event streams, refusing a zip that declares too much (ZipError, not naming the trace). */
+function readStreams(zip: TraceZip): { events: TraceEvent[]; network: TraceEvent[] } {
+  const streams = [...zip.entries.values()].filter((e) => e.name.endsWith('.trace') || e.name.endsWith('.network'));
+  // The reader holds each entry to its declared size, so summing those bounds the total.
+  const declared = streams.reduce((sum, e) => sum + e.size, 0);
+  if (declared > MAX_TRACE_EVENT_BYTES) {
+    throw new ZipError(`its ${streams.length} event streams declare ${declared} bytes, more than ${MAX_TRACE_EVENT_BYTES} bytes of events`);
   }
+  const events: TraceEvent[] = [];
+  const network: TraceEvent[] = [];
+  for (const entry of streams) lines(zip.read(entry), entry.name.endsWith('.trace') ? events : network);
+  return { events, network };
 }
 
 /** The replay timeline of one trace zip; throws ZipError naming the trace when it is unreadable. */
 export function parseTrace(zip: Buffer, meta: { name: string; sha256: string }): TraceReplay {
-  const { entries, events, network } = readStreams(zip, meta.name);
+  try {
+    return { name: meta.name, ...indexTrace(zipInMemory(zip), meta.sha256) };
+  } catch (error) {
+    if (error instanceof ZipError) throw new ZipError(`${meta.name}: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * The timeline of a trace zip, in memory or on disk. Throws ZipError (without the trace's name,
+ * which the caller knows) when the zip is corrupt or declares too much.
+ */
+export function indexTrace(zip: TraceZip, sha256: string): TraceIndex {
+  const { entries } = zip;
+  const { events, network } = readStreams(zip);
   const options = events.find((e) => e.type === 'context-options');
   const monoStart = options?.monotonicTime ?? 0;
   const wallStart = options?.wallTime ?? 0;
@@ -191,15 +229,16 @@ export function parseTrace(zip: Buffer, meta: { name: string; sha256: string }):
     })
     .sort((a, b) => a.ms - b.ms);
   const list = [...actions.values()].sort((a, b) => a.startMs - b.startMs);
+  // Sorted before the duration is taken from the last one.
+  frames.sort((a, b) => a.ms - b.ms);
   return {
-    name: meta.name,
-    sha256: meta.sha256,
-    bytes: zip.length,
+    sha256,
+    bytes: zip.bytes,
     title: (options as { title?: string } | undefined)?.title ?? null,
     wallStartMs: wallStart,
     durationMs: Math.max(end, frames.at(-1)?.ms ?? 0),
     actions: list,
-    frames: frames.sort((a, b) => a.ms - b.ms),
+    frames,
     console: consoleEntries,
     network: networkEntries,
   };

@@ -37,6 +37,15 @@ export interface ZipReadOptions {
   maxBytes?: number;
 }
 
+/** Options of the on-disk reader. */
+export interface ZipFileOptions extends ZipReadOptions {
+  /**
+   * What errors call the file: its path by default, nothing when null (a caller that names the
+   * archive itself, such as the replay's index, whose messages reach the UI).
+   */
+  label?: string | null;
+}
+
 /** Anything wrong with an archive; the message names the entry (and file) where known. */
 export class ZipError extends Error {
   constructor(message: string) {
@@ -166,11 +175,12 @@ export function readZipEntry(buffer: Buffer, entry: ZipEntry, options: ZipReadOp
  */
 export class ZipFileReader {
   private readonly entries: Map<string, ZipEntry>;
-  private readonly size: number;
+  /** The file's size when the directory was read; every offset is checked against it. */
+  readonly size: number;
 
   constructor(
     private readonly file: string,
-    private readonly options: ZipReadOptions = {},
+    private readonly options: ZipFileOptions = {},
   ) {
     const fd = openSync(file, 'r');
     try {
@@ -185,10 +195,19 @@ export class ZipFileReader {
     return [...this.entries.keys()];
   }
 
+  /** The directory, by name (read-only: it is shared by every read). */
+  list(): ReadonlyMap<string, ZipEntry> {
+    return this.entries;
+  }
+
   /** One entry's bytes, or null when there is no such entry. */
   read(name: string): Buffer | null {
     const entry = this.entries.get(name);
-    if (!entry) return null;
+    return entry ? this.readEntry(entry) : null;
+  }
+
+  /** The bytes of an entry of this archive's directory (from `list()`), checked as `read` checks them. */
+  readEntry(entry: ZipEntry): Buffer {
     const fd = openSync(this.file, 'r');
     try {
       return this.named(() => {
@@ -227,12 +246,13 @@ export class ZipFileReader {
     return listZip(directory);
   }
 
-  /** Runs `fn`, prefixing the file to any ZipError so the message says which trace is bad. */
+  /** Runs `fn`, prefixing the file (or its label) to any ZipError so the message says which trace is bad. */
   private named<T>(fn: () => T): T {
     try {
       return fn();
     } catch (error) {
-      if (error instanceof ZipError) throw new ZipError(`${this.file}: ${error.message}`);
+      const label = this.options.label === undefined ? this.file : this.options.label;
+      if (error instanceof ZipError && label !== null) throw new ZipError(`${label}: ${error.message}`);
       throw error;
     }
   }

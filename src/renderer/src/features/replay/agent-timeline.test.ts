@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentStepRecord } from '../../../../shared/agents';
 import type { RunReplay, TraceReplay, UserToolReplay } from '../../../../shared/replay';
-import { buildAgentTimeline, defaultSource, jumpFor, percentAt, sameSource, userToolAsRun } from './agent-timeline';
+import { buildAgentTimeline, defaultSource, firstFrame, jumpFor, percentAt, sameSource, userToolAsRun } from './agent-timeline';
 
 const T0 = 1_795_000_000_000;
 
@@ -79,5 +79,27 @@ describe('the agent timeline', () => {
     const empty = buildAgentTimeline({ runs: [], userToolRuns: [] }, []);
     expect(empty.endMs).toBeGreaterThan(empty.startMs);
     expect(empty.steps).toEqual([]);
+  });
+});
+
+describe('the frame a replay view shows first', () => {
+  const frame = (entry: string, sec: number) => ({ entry, ms: 0, wallMs: T0 + sec * 1000, width: 1280, height: 720 });
+  const withFrames = (frames: ReturnType<typeof frame>[]): TraceReplay => ({ ...trace(10, 20), frames });
+  const a = 'a'.repeat(64);
+
+  it("is the earliest frame of the first trace of the run the view opens (a failed attempt's first failing run)", () => {
+    const frames = [frame('resources/b.jpeg', 12), frame('resources/a.jpeg', 11), frame('resources/c.jpeg', 14)];
+    const passing: RunReplay = { run: 1, video: null, traces: [withFrames([frame('resources/p.jpeg', 10)])], log: null, exitCode: 0, failure: null };
+    const failing: RunReplay = { run: 2, video: video(0), traces: [withFrames(frames), withFrames([frame('resources/z.jpeg', 10)])], log: null, exitCode: 1, failure: 'boom' };
+    expect(firstFrame({ state: 'failed', runs: [passing, failing], userToolRuns: [] })).toEqual({ sha256: a, entry: 'resources/a.jpeg' });
+    expect(firstFrame({ state: 'passed', runs: [passing], userToolRuns: [] })).toEqual({ sha256: a, entry: 'resources/p.jpeg' });
+  });
+
+  it("is the first user-tool run's for an agent attempt without grading runs; none without frames or recordings", () => {
+    const userTool: UserToolReplay = { run: 1, video: null, traces: [withFrames([frame('resources/u.jpeg', 16)])], log: null, stepIndex: 0, startedWallMs: T0, durationMs: 1 };
+    expect(firstFrame({ state: 'passed', runs: [], userToolRuns: [userTool] })).toEqual({ sha256: a, entry: 'resources/u.jpeg' });
+    expect(firstFrame({ state: 'passed', runs: [{ run: 1, video: null, traces: [trace(0, 1)], log: null, exitCode: 0, failure: null }], userToolRuns: [] })).toBeNull();
+    expect(firstFrame({ state: 'passed', runs: [{ run: 1, video: video(0), traces: [], log: null, exitCode: 0, failure: null }], userToolRuns: [] })).toBeNull();
+    expect(firstFrame({ state: 'passed', runs: [], userToolRuns: [] })).toBeNull();
   });
 });

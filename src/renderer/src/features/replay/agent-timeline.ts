@@ -8,7 +8,7 @@
  */
 import type { AgentStepRecord } from '../../../../shared/agents';
 import type { AttemptReplay, RunReplay, TraceReplay, UserToolReplay } from '../../../../shared/replay';
-import { clockOriginWallMs } from './timeline';
+import { clockOriginWallMs, defaultRunNumber, timedFrames } from './timeline';
 
 /** A recording to replay: one grading run, or one run of the user tool. */
 export interface SourceKey {
@@ -159,4 +159,21 @@ export function defaultSource(replay: Pick<AttemptReplay, 'runs' | 'userToolRuns
   if (gradingRun !== null) return { kind: 'grading', run: gradingRun };
   const first = replay.userToolRuns[0];
   return first ? { kind: 'user-tool', run: first.run } : null;
+}
+
+/**
+ * The screencast frame a replay view shows first, so it can be asked for before the view renders:
+ * the earliest frame of the default recording's first trace. It heads the filmstrip, and without
+ * a video it is also the stage's frame at time 0 (the clock then starts at or before it).
+ */
+export function firstFrame(replay: Pick<AttemptReplay, 'state' | 'runs' | 'userToolRuns'>): { sha256: string; entry: string } | null {
+  const source = defaultSource(replay, defaultRunNumber(replay));
+  if (!source) return null;
+  const userTool = source.kind === 'user-tool' ? replay.userToolRuns.find((u) => u.run === source.run) : undefined;
+  const run = source.kind === 'grading' ? replay.runs.find((r) => r.run === source.run) : userTool ? userToolAsRun(userTool) : undefined;
+  const trace = run?.traces[0];
+  const origin = run && trace ? clockOriginWallMs(run, trace) : null;
+  if (!trace || origin === null) return null;
+  const first = timedFrames(trace, origin)[0];
+  return first ? { sha256: trace.sha256, entry: first.frame.entry } : null;
 }

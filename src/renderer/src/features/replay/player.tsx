@@ -3,7 +3,20 @@
  * under the clock, the transport bar, the timeline of actions, the action list, the filmstrip of
  * screencast frames, and the keyboard (space plays or pauses, left and right step between actions).
  */
-import { memo, useEffect, useMemo, useRef, useState, useSyncExternalStore, type KeyboardEvent as ReactKeyboardEvent, type PointerEvent, type ReactElement, type ReactNode } from 'react';
+import {
+  memo,
+  startTransition,
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type KeyboardEvent as ReactKeyboardEvent,
+  type PointerEvent,
+  type ReactElement,
+  type ReactNode,
+} from 'react';
 import type { RunReplay, TraceReplay } from '../../../../shared/replay';
 import { artifactUrl } from '../../api';
 import { PlaybackClock, type ClockState } from './clock';
@@ -44,6 +57,32 @@ export function useTimedTrace(run: RunReplay | undefined, trace: TraceReplay | u
     const frames = trace && origin !== null ? timedFrames(trace, origin) : [];
     return { origin, actions, frames, starts: actions.map((a) => a.start) };
   }, [run, trace]);
+}
+
+/**
+ * Whether the rest of a replay view may render yet. Its first render holds only what its first
+ * frame needs (the stage, the timeline and action list, the filmstrip's first thumbnails); the
+ * rest (hundreds of thumbnails, console and network tables, the compare picker's search) would
+ * double the work of that render and its layout, and compete with the frame's request. `ready`
+ * turns true once the first frame has loaded or failed (`firstFrameDone`), or after `fallbackMs`
+ * whatever happens; pass 0 when the view has no frame to wait for.
+ */
+export function useFirstFrameGate(fallbackMs: number): [ready: boolean, firstFrameDone: () => void] {
+  const [ready, setReady] = useState(false);
+  // The stage's image reports every frame it loads while playing; only the first one counts.
+  const fired = useRef(false);
+  const done = useCallback(() => {
+    if (fired.current) return;
+    fired.current = true;
+    // On the next frame, so the first one is painted first; as a transition, so React yields to
+    // the browser while it renders the rest.
+    requestAnimationFrame(() => startTransition(() => setReady(true)));
+  }, []);
+  useEffect(() => {
+    const timer = setTimeout(done, fallbackMs);
+    return () => clearTimeout(timer);
+  }, [done, fallbackMs]);
+  return [ready, done];
 }
 
 /** Scrolls `container` (positioned, so it is its items' offsetParent) just enough to show `item`. */
@@ -99,12 +138,14 @@ export function ClockVideo(props: { clock: PlaybackClock; src: string; label: st
 }
 
 /** Without a video: the trace's screencast frame on screen at the clock's time. */
-export function FrameScreen({ trace, frames, position }: { trace: TraceReplay; frames: TimedFrame[]; position: number }): ReactElement {
+export function FrameScreen(props: { trace: TraceReplay; frames: TimedFrame[]; position: number; onLoad?: () => void }): ReactElement {
+  const { trace, frames, position, onLoad } = props;
   const current = frames[Math.max(0, position)];
   return (
     <div className="rp-screen">
       {current ? (
-        <img src={artifactUrl(trace.sha256, current.frame.entry)} alt="Screencast frame" />
+        // The view's first content: fetched ahead of everything else on the page.
+        <img src={artifactUrl(trace.sha256, current.frame.entry)} alt="Screencast frame" fetchPriority="high" onLoad={onLoad} onError={onLoad} />
       ) : (
         <p className="rp-screen-note">No video and no screencast frames were recorded for this run.</p>
       )}
@@ -293,10 +334,15 @@ export const Filmstrip = memo(function Filmstrip(props: {
   /** The frame on screen (position in `frames`, -1 before the first). */
   currentPos: number;
   onSeek: (t: number) => void;
+  /** Only the first this many thumbnails (about what the strip shows before it scrolls), for a view's first render. */
+  limit?: number;
+  /** When the first thumbnail has loaded (or failed). */
+  onFirstLoad?: () => void;
 }): ReactElement | null {
-  const { trace, frames, currentPos, onSeek } = props;
+  const { trace, frames, currentPos, onSeek, limit, onFirstLoad } = props;
   const stripRef = useRef<HTMLDivElement>(null);
-  const shown = useMemo(() => sampleEvenly(frames.map((frame, position) => ({ frame, position })), MAX_THUMBS), [frames]);
+  const sampled = useMemo(() => sampleEvenly(frames.map((frame, position) => ({ frame, position })), MAX_THUMBS), [frames]);
+  const shown = limit === undefined ? sampled : sampled.slice(0, limit);
   let current = -1;
   for (let i = 0; i < shown.length && (shown[i] as { position: number }).position <= currentPos; i++) current = i;
   useEffect(() => {
@@ -319,8 +365,12 @@ export const Filmstrip = memo(function Filmstrip(props: {
           <img
             src={artifactUrl(trace.sha256, f.frame.entry)}
             alt={`Frame at ${formatClock(f.time)}`}
-            loading="lazy"
+            // The first thumbnail is always in view: asked for at once rather than after layout.
+            loading={i === 0 ? 'eager' : 'lazy'}
+            fetchPriority={i === 0 ? 'high' : 'auto'}
             decoding="async"
+            onLoad={i === 0 ? onFirstLoad : undefined}
+            onError={i === 0 ? onFirstLoad : undefined}
             width={96}
             height={f.frame.width > 0 ? Math.round((96 * f.frame.height) / f.frame.width) : 60}
           />

@@ -24,6 +24,7 @@ import {
   StateBadge,
   Timeline,
   Transport,
+  useFirstFrameGate,
   usePlaybackClock,
   usePlayerKeys,
   useTimedTrace,
@@ -73,6 +74,12 @@ interface SeekRequest {
 
 const FINAL_STATES = ['passed', 'failed', 'timeout', 'error', 'cancelled'];
 
+/** How long the rest of a replay waits for its first frame, should that frame never report. */
+const FIRST_FRAME_FALLBACK_MS = 600;
+
+/** Filmstrip thumbnails in a replay's first render: about what the strip shows before it scrolls. */
+const FIRST_THUMBS = 16;
+
 function ReplayBody({ replay, context }: { replay: AttemptReplay; context: AttemptContext | undefined }): ReactElement {
   const agent = replay.steps.length > 0 || replay.userToolRuns.length > 0 || context?.run?.solver.kind === 'builtin';
   const [source, setSource] = useState<SourceKey | null>(() => defaultSource(replay, defaultRunNumber(replay)));
@@ -82,6 +89,8 @@ function ReplayBody({ replay, context }: { replay: AttemptReplay; context: Attem
   const [scrollRequest, setScrollRequest] = useState<ScrollRequest | null>(null);
   const playerRef = useRef<HTMLDivElement>(null);
   const transcriptRef = useRef<HTMLElement>(null);
+  // The compare picker searches the latest runs: not while the first frame is on its way.
+  const [settled, firstFrameShown] = useFirstFrameGate(FIRST_FRAME_FALLBACK_MS);
   // The replay's copy of the transcript shows at once; a running attempt's keeps growing.
   const transcript = useTranscript(replay.attemptId, !FINAL_STATES.includes(replay.state), replay.steps);
   const timeline = useMemo(() => buildAgentTimeline(replay, transcript.steps), [replay, transcript.steps]);
@@ -154,7 +163,7 @@ function ReplayBody({ replay, context }: { replay: AttemptReplay; context: Attem
               </label>
             )}
             {trace && <TraceViewerButton sha256={trace.sha256} />}
-            <ComparePicker attemptId={replay.attemptId} questionId={replay.questionId} />
+            <ComparePicker attemptId={replay.attemptId} questionId={replay.questionId} search={settled} />
           </div>
           {trace?.error && (
             <p className="error-box" role="alert">
@@ -167,6 +176,7 @@ function ReplayBody({ replay, context }: { replay: AttemptReplay; context: Attem
             trace={trace}
             kind={source.kind}
             seek={seek && sameSource(seek.source, source) ? seek : null}
+            onFirstFrame={firstFrameShown}
           />
         </div>
       ) : (
@@ -238,9 +248,9 @@ function TraceViewerButton({ sha256 }: { sha256: string }): ReactElement {
   );
 }
 
-/** Another attempt of the same task to compare with (newest runs first). */
-function ComparePicker({ attemptId, questionId }: { attemptId: string; questionId: string }): ReactElement {
-  const siblings = useSiblingAttempts(questionId, attemptId);
+/** Another attempt of the same task to compare with (newest runs first); looks for them once `search` is set. */
+function ComparePicker({ attemptId, questionId, search }: { attemptId: string; questionId: string; search: boolean }): ReactElement {
+  const siblings = useSiblingAttempts(questionId, attemptId, search);
   const placeholder = siblings === undefined ? 'Looking for attempts…' : siblings.length > 0 ? 'Choose an attempt…' : 'No other attempt of this task';
   return (
     <label className="lr-inline lr-compare-picker">
@@ -308,10 +318,22 @@ function RunReplayView(props: {
   kind?: SourceKey['kind'];
   /** Move the player here once the recording's length is known. */
   seek?: SeekRequest | null;
+  /** When the view's first frame (the stage's, or the filmstrip's first) has loaded. */
+  onFirstFrame?: () => void;
 }): ReactElement {
-  const { run, trace, kind = 'grading', seek: seekRequest = null } = props;
+  const { run, trace, kind = 'grading', seek: seekRequest = null, onFirstFrame } = props;
   const timed = useTimedTrace(run, trace);
   const { actions, frames, starts, origin } = timed;
+  // First the frame, the timeline and the actions; the rest once that frame is on screen (or at
+  // once when there is no frame to wait for).
+  const [complete, gateFirstFrame] = useFirstFrameGate(frames.length > 0 ? FIRST_FRAME_FALLBACK_MS : 0);
+  const firstFrameLoaded = useCallback(() => {
+    gateFirstFrame();
+    onFirstFrame?.();
+  }, [gateFirstFrame, onFirstFrame]);
+  useEffect(() => {
+    if (frames.length === 0) onFirstFrame?.();
+  }, [frames.length, onFirstFrame]);
   const [videoDuration, setVideoDuration] = useState<number | null>(null);
   const end = timelineEnd(actions, frames, videoDuration);
   const [clock, state] = usePlaybackClock();
@@ -364,7 +386,7 @@ function RunReplayView(props: {
               testId="replay-video"
             />
           ) : trace ? (
-            <FrameScreen trace={trace} frames={frames} position={framePos} />
+            <FrameScreen trace={trace} frames={frames} position={framePos} onLoad={firstFrameLoaded} />
           ) : (
             <div className="rp-screen">
               <p className="rp-screen-note">This run kept neither a video nor a trace.</p>
@@ -374,7 +396,9 @@ function RunReplayView(props: {
             <span className="rp-keys muted">Space: play / pause · ← →: previous / next action</span>
           </Transport>
           <Timeline actions={actions} end={end} time={state.time} currentPos={currentPos} selectedPos={selected} onSelect={select} onSeek={seek} />
-          {trace && <Filmstrip trace={trace} frames={frames} currentPos={framePos} onSeek={seek} />}
+          {trace && (
+            <Filmstrip trace={trace} frames={frames} currentPos={framePos} onSeek={seek} limit={complete ? undefined : FIRST_THUMBS} onFirstLoad={firstFrameLoaded} />
+          )}
         </div>
         <aside className="rp-side">
           <h2>
@@ -383,7 +407,7 @@ function RunReplayView(props: {
           <ActionList actions={actions} currentPos={currentPos} selectedPos={selected} onSelect={select} label="Trace actions" />
         </aside>
       </div>
-      {trace && origin !== null && <TraceEntries trace={trace} origin={origin} onSeek={seek} />}
+      {complete && trace && origin !== null && <TraceEntries trace={trace} origin={origin} onSeek={seek} />}
       <details className="rp-log">
         <summary>
           Test log{' '}

@@ -7,11 +7,24 @@ import { assertNever } from '../../../../shared/result';
 import { ComparePage } from './compare-page';
 import { replayRouteFromHash, type ReplayRoute } from './links';
 import { ReplayPage } from './replay-page';
+import { prefetchReplay } from './use-replay';
 
 function subscribe(listener: () => void): () => void {
   window.addEventListener('hashchange', listener);
   return () => window.removeEventListener('hashchange', listener);
 }
+
+/**
+ * A replay's data is asked for the moment its hash appears (this listener is added at start-up,
+ * before React's, and the page's own link is checked at once), not once React has rendered the
+ * view and run its effects: opening a replay waits on that request first.
+ */
+function prefetchRoute(): void {
+  const route = replayRouteFromHash(location.hash);
+  if (route?.kind === 'replay') prefetchReplay(route.attemptId);
+}
+window.addEventListener('hashchange', prefetchRoute);
+prefetchRoute();
 
 let cached: { hash: string; route: ReplayRoute | null } | undefined;
 

@@ -7,7 +7,8 @@
 import { useEffect, useState } from 'react';
 import type { AttemptReplay } from '../../../../shared/replay';
 import { solverName as solverNameOf, type AttemptDetail, type AttemptSummary, type RunSummary } from '../../../../shared/runs';
-import { invoke } from '../../api';
+import { artifactUrl, invoke } from '../../api';
+import { firstFrame } from './agent-timeline';
 
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -15,12 +16,67 @@ export function errorText(error: unknown): string {
 
 export type Loaded<T> = { status: 'loading' } | { status: 'ready'; value: T } | { status: 'error'; error: string };
 
+/**
+ * Replays asked for before their view mounted (the route saw the hash change, or the page opened
+ * on a replay link): the view takes the answer in flight instead of asking again. Taken once, so
+ * a later visit reads a fresh replay (a running attempt's keeps growing).
+ */
+const prefetched = new Map<string, Promise<AttemptReplay>>();
+
+/** The replay's own request plus, as soon as it answers, the first frame the view will show. */
+function loadReplay(attemptId: string): Promise<AttemptReplay> {
+  return invoke('replay.get', { attemptId }).then((replay) => {
+    preloadFirstFrame(replay);
+    return replay;
+  });
+}
+
+/** Starts loading an attempt's replay now, for a view about to mount. */
+export function prefetchReplay(attemptId: string): void {
+  if (prefetched.has(attemptId)) return;
+  const pending = loadReplay(attemptId);
+  // A view that never comes (the hash changed again) must not leave an unhandled rejection.
+  pending.catch(() => undefined);
+  prefetched.set(attemptId, pending);
+  // Not kept for a view that mounts much later: that one reads the replay as it is then.
+  setTimeout(() => {
+    if (prefetched.get(attemptId) === pending) prefetched.delete(attemptId);
+  }, 10_000);
+}
+
+function takeReplay(attemptId: string): Promise<AttemptReplay> {
+  const pending = prefetched.get(attemptId);
+  prefetched.delete(attemptId);
+  return pending ?? loadReplay(attemptId);
+}
+
+/** Held until loaded: an Image nobody references may be collected, and its request with it. */
+const preloading = new Set<HTMLImageElement>();
+
+/**
+ * The frame the view shows first (agent-timeline's `firstFrame`) is asked for as soon as the
+ * replay's data arrives, while React still renders the view: its <img> then finds it loaded, or
+ * on its way, in the browser's memory cache (frames are served immutable), instead of asking only
+ * after render and layout.
+ */
+function preloadFirstFrame(replay: AttemptReplay): void {
+  const first = firstFrame(replay);
+  if (!first) return;
+  const img = new Image();
+  img.fetchPriority = 'high';
+  const done = (): void => void preloading.delete(img);
+  img.onload = done;
+  img.onerror = done;
+  preloading.add(img);
+  img.src = artifactUrl(first.sha256, first.entry);
+}
+
 /** Everything to replay an attempt's grading runs. */
 export function useAttemptReplay(attemptId: string): Loaded<AttemptReplay> {
   const [state, setState] = useState<Loaded<AttemptReplay>>({ status: 'loading' });
   useEffect(() => {
     let live = true;
-    invoke('replay.get', { attemptId }).then(
+    takeReplay(attemptId).then(
       (value) => live && setState({ status: 'ready', value }),
       (error: unknown) => live && setState({ status: 'error', error: errorText(error) }),
     );
@@ -62,11 +118,12 @@ const RUNS_SEARCHED = 40;
 
 /**
  * Other attempts of the same task, newest run first, for the compare picker. Reads the latest
- * runs one by one (`runs.get`), since no channel lists attempts by task yet.
+ * runs one by one (`runs.get`), since no channel lists attempts by task yet; not before `enabled`.
  */
-export function useSiblingAttempts(questionId: string, excludeId: string): Sibling[] | undefined {
+export function useSiblingAttempts(questionId: string, excludeId: string, enabled = true): Sibling[] | undefined {
   const [siblings, setSiblings] = useState<Sibling[]>();
   useEffect(() => {
+    if (!enabled) return undefined;
     let live = true;
     const load = async (): Promise<Sibling[]> => {
       const runs = (await invoke('runs.list', {})).slice().sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, RUNS_SEARCHED);
@@ -91,7 +148,7 @@ export function useSiblingAttempts(questionId: string, excludeId: string): Sibli
     return () => {
       live = false;
     };
-  }, [questionId, excludeId]);
+  }, [questionId, excludeId, enabled]);
   return siblings;
 }
 
