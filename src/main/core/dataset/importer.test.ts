@@ -1,11 +1,16 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Proposal } from '../../../shared/tasks';
 import { AppError } from '../../../shared/result';
 import { makeTempDir } from '../../../../tests/helpers/temp-dir';
 import { openDatabase, type Db } from '../store/database';
-import { DatasetRepo } from '../store/dataset-repo';
+import { DatasetRepo, decodePrompt, encodePrompt } from '../store/dataset-repo';
+import { readCsvRecords } from './csv-reader';
 import { datasetIdFor, importDataset } from './importer';
+import { parsePythonLiteral } from './python-literal';
+import { makeSearchText } from './task-rows';
 
 const root = path.resolve(import.meta.dirname, '../../../..');
 const fixtures = path.join(root, 'tests', 'fixtures');
@@ -219,6 +224,48 @@ describe('importDataset', () => {
     expect(repo.listTasks({ search: '100%_' })).toEqual([]);
   });
 
+  it('changes nothing when the same file and issue folders are imported again', async () => {
+    const file = path.join(fixtures, 'tasks-current.csv');
+    const issuesDir = path.join(fixtures, 'issues');
+    const first = await importDataset(repo, { path: file, issuesDir });
+    const again = await importDataset(repo, { path: file, issuesDir });
+    expect(again).toMatchObject({ created: false, version: 1, versionId: first.versionId, contentHash: first.contentHash, taskCount: 6 });
+    expect(db.prepare('SELECT count(*) AS n FROM tasks').get()).toEqual({ n: 6 });
+  });
+
+  it('fails, storing nothing, when the file changes while it is imported', async () => {
+    const file = csv('moving.csv', `${currentHeader}\n${icRow('1')}\n${icRow('2')}\n`);
+    const onProgress = ({ phase, done }: { phase: string; done: number }): void => {
+      if (phase === 'read' && done === 1) appendFileSync(file, `${icRow('3')}\n`);
+    };
+    await expect(importDataset(repo, { path: file, onProgress })).rejects.toThrow(/moving\.csv: the file changed while it was being imported/);
+    expect(repo.listDatasets()).toEqual([]);
+    expect(db.prepare('SELECT count(*) AS n FROM tasks').get()).toEqual({ n: 0 });
+  });
+
+  describe.skipIf(!existsSync(lite))('each text stored once (the Lite CSV)', () => {
+    it('keeps no copy of manager_data, and prompts that quote the description or proposals refer to them', async () => {
+      await importDataset(repo, { path: lite });
+      const stored = db.prepare('SELECT count(manager_data_json) AS copies, sum(length(CAST(prompt_json AS BLOB))) AS prompts FROM tasks').get() as { copies: number; prompts: number };
+      expect(stored.copies).toBe(0);
+      // The prompt cells alone are 1.58 MB; stored as references they are well under half of it.
+      expect(stored.prompts).toBeLessThan(700_000);
+      const [header, ...rows] = readCsvRecords(readFileSync(lite), lite).map((r) => r.fields);
+      const col = (name: string): number => header!.indexOf(name);
+      for (const row of rows) {
+        const task = repo.getTask(`swelancer_tasks_lite/${row[col('question_id')]}`);
+        expect(task.prompt).toEqual(parsePythonLiteral(row[col('prompt')]!));
+      }
+    });
+
+    it('stores less than the CSV holds', async () => {
+      await importDataset(repo, { path: lite });
+      const columns = (db.prepare('SELECT name FROM pragma_table_info(?)').all('tasks') as { name: string }[]).map((c) => `coalesce(length(CAST(${c.name} AS BLOB)), 0)`);
+      const { bytes } = db.prepare(`SELECT sum(${columns.join(' + ')}) AS bytes FROM tasks`).get() as { bytes: number };
+      expect(bytes).toBeLessThan(readFileSync(lite).length * 0.75);
+    });
+  });
+
   describe.skipIf(!existsSync(lite))('the official Lite CSV', () => {
     it('reads 174 tasks and $377,000: ic_swe 61 / $175,000, swe_manager 113 / $202,000', async () => {
       const report = await importDataset(repo, { path: lite, issuesDir: existsSync(liteIssues) ? liteIssues : undefined });
@@ -242,5 +289,51 @@ describe('importDataset', () => {
       }
       expect(readFileSync(lite).length).toBeGreaterThan(4_000_000);
     });
+  });
+});
+
+describe('stored prompts', () => {
+  const proposal = (id: number, content: string): Proposal => ({
+    id, author: null, sourceUrl: '', content, explanation: '', restatedProblem: null, rootCause: null, proposedChanges: null,
+  });
+  const text = fc.string({ unit: fc.constantFrom('a', 'b', ' ', '\n', 'é', '"', '\\'), maxLength: 200 });
+
+  it('come back exactly, whatever they quote', () => {
+    fc.assert(
+      fc.property(text, fc.array(text, { maxLength: 4 }), fc.array(fc.array(fc.oneof(text, fc.nat(5)), { maxLength: 6 }), { minLength: 1, maxLength: 3 }), (description, contents, messages) => {
+        const proposals = contents.map((c, i) => proposal(i, c));
+        // Messages built from literal text, the description (5) and proposal contents (0..4).
+        const prompt = messages.map((parts) => ({
+          role: 'user',
+          content: parts.map((p) => (typeof p === 'string' ? p : p === 5 ? description : (contents[p] ?? ''))).join(''),
+        }));
+        expect(decodePrompt(encodePrompt(prompt, description, proposals), description, proposals)).toEqual(prompt);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refer to quotes of 64 characters or more and keep shorter ones inline', () => {
+    const description = 'd'.repeat(64);
+    const proposals = [proposal(3, 'p'.repeat(70)), proposal(7, 'short')];
+    const prompt = [{ role: 'user', content: `Issue: ${description}\nProposal: 3:\n${'p'.repeat(70)}\nProposal: 7:\nshort` }, { role: 'user', content: 'done' }];
+    expect(JSON.parse(encodePrompt(prompt, description, proposals))).toEqual([
+      { role: 'user', parts: ['Issue: ', -1, '\nProposal: 3:\n', 0, '\nProposal: 7:\nshort'] },
+      { role: 'user', content: 'done' },
+    ]);
+  });
+});
+
+describe('makeSearchText', () => {
+  it('is the title and the description with tags, markdown punctuation and runs of whitespace as one space, lower-cased', () => {
+    const byRules = (title: string, description: string): string =>
+      `${title} ${description.replace(/<[^>]*>/g, ' ').replace(/[#*_`>|[\]()!-]+/g, ' ').replace(/\s+/g, ' ')}`.toLowerCase().slice(0, 1500);
+    const unit = fc.constantFrom(...'<>#*_`|[]()!- \t\n\r\u00a0\u2028aBΣ'.split(''), '<a>', '</p>', 'x');
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 20 }), fc.string({ unit, maxLength: 2000 }), (title, description) => {
+        expect(makeSearchText(title, description)).toBe(byRules(title, description));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -1,18 +1,23 @@
 /**
  * Imports an official SWE-Lancer task CSV (and optionally its issues/ folder) as a dataset
- * version: read, parse, validate every row, link issue folders, then store everything in one
- * transaction. Nothing is written until every row is known to be good (unless the caller asked
- * to skip bad rows), so a failed import leaves the store as it was.
+ * version: read, parse, validate every row, link issue folders, store, in one transaction. A
+ * failed import leaves the store as it was (unless the caller asked to skip bad rows).
+ *
+ * Two passes over the file, each through one reused buffer: the first finds every record and
+ * field and hashes the bytes (so CSV errors are reported before row errors, and progress knows
+ * the row count); the second decodes one record at a time, checks it and writes it, inside the
+ * version's transaction. A row's text is dropped as soon as it is written, so memory stays
+ * small whatever the file's size.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ImportProgress, ImportReport, IssueFolderInfo } from '../../../shared/tasks';
 import { AppError } from '../../../shared/result';
-import type { DatasetRepo } from '../store/dataset-repo';
-import { readCsvRecords } from './csv-reader';
+import type { DatasetRepo, TaskSink } from '../store/dataset-repo';
+import { CsvError, CsvFileRecords, indexCsvFile, type CsvIndex } from './csv-reader';
 import { findIssueFolder, hashIssueInfos, IssueFolderError, readIssueFolder } from './issue-folders';
-import { parseTaskRecord, readHeader, RowError, type ParsedTask } from './task-rows';
+import { parseTaskRecord, readHeader, RowError, type HeaderInfo } from './task-rows';
 
 export interface ImportOptions {
   path: string;
@@ -31,6 +36,13 @@ export function datasetIdFor(name: string): string {
   return slug;
 }
 
+/** Where an import stands once the file is indexed: what the row pass needs. */
+interface Indexed {
+  file: string;
+  index: CsvIndex;
+  csvHash: string;
+}
+
 export async function importDataset(repo: DatasetRepo, opts: ImportOptions): Promise<ImportReport> {
   const started = performance.now();
   const file = path.resolve(opts.path);
@@ -46,114 +58,160 @@ export async function importDataset(repo: DatasetRepo, opts: ImportOptions): Pro
   const name = opts.name ?? path.basename(file).replace(/\.csv$/i, '');
   const datasetId = datasetIdFor(name);
 
+  const before = statSync(file);
   progress('read', 0, 1);
-  const bytes = readFileSync(file);
-  const csvHash = createHash('sha256').update(bytes).digest('hex');
+  const hash = createHash('sha256');
+  let index: CsvIndex;
+  try {
+    index = indexCsvFile(file, file, (chunk) => hash.update(chunk));
+  } catch (error) {
+    if (error instanceof CsvError) throw new AppError('invalid_input', error.message);
+    throw error;
+  }
   progress('read', 1, 1);
-
-  let records;
+  // Indexing the file was the CSV parse.
   progress('parse', 0, 1);
-  try {
-    records = readCsvRecords(bytes, file);
-  } catch (error) {
-    throw new AppError('invalid_input', (error as Error).message);
-  }
   progress('parse', 1, 1);
-  const [headerRecord, ...dataRecords] = records;
-  if (!headerRecord) throw new AppError('invalid_input', `${file}: the file is empty`);
-  let header;
+  if (index.count === 0) throw new AppError('invalid_input', `${file}: the file is empty`);
+  // The file is read twice (indexing and hashing, then decoding): both reads must see one file.
+  const unchanged = (): void => {
+    const now = statSync(file);
+    if (now.size !== before.size || now.mtimeMs !== before.mtimeMs) {
+      throw new AppError('invalid_input', `${file}: the file changed while it was being imported; import it again`);
+    }
+  };
+  return importRows(repo, { file, index, csvHash: hash.digest('hex') }, { ...opts, datasetId, name, issuesDir, started, progress, unchanged });
+}
+
+interface RowPassOptions {
+  datasetId: string;
+  name: string;
+  issuesDir: string | null;
+  skipBadRows?: boolean;
+  started: number;
+  progress: (phase: ImportProgress['phase'], done: number, total: number) => void;
+  /** Throws if the file changed since it was indexed. */
+  unchanged: () => void;
+}
+
+/** Pass 2: decodes, checks and stores one row at a time; returns the report. */
+function importRows(repo: DatasetRepo, { file, index, csvHash }: Indexed, opts: RowPassOptions): ImportReport {
+  const { datasetId, name, issuesDir, progress } = opts;
+  const records = new CsvFileRecords(file, index);
   try {
-    header = readHeader(headerRecord.fields, file);
-  } catch (error) {
-    throw new AppError('invalid_input', (error as Error).message);
-  }
-
-  const skipped: ImportReport['skipped'] = [];
-  const reject = (error: RowError): void => {
-    if (!opts.skipBadRows) throw new AppError('invalid_input', `${file}: ${error.message}`);
-    skipped.push({ row: error.row, questionId: error.questionId, column: error.column, message: error.message });
-  };
-
-  const tasks: ParsedTask[] = [];
-  const seen = new Map<string, number>();
-  dataRecords.forEach((record, i) => {
-    const row = i + 1;
+    let header: HeaderInfo;
     try {
-      const task = parseTaskRecord(record.fields, header, row, record.line);
-      const earlier = seen.get(task.questionId);
-      if (earlier !== undefined) {
-        throw new RowError(row, record.line, task.questionId, 'question_id', `duplicates row ${earlier}`);
-      }
-      seen.set(task.questionId, row);
-      tasks.push(task);
+      header = readHeader(records.fields(0), file);
     } catch (error) {
-      if (!(error instanceof RowError)) throw error;
-      reject(error);
+      throw new AppError('invalid_input', (error as Error).message);
     }
-    if (row % 200 === 0) progress('validate', row, dataRecords.length);
-  });
-  progress('validate', dataRecords.length, dataRecords.length);
+    const rowCount = index.count - 1;
 
-  const linked: { task: ParsedTask; issue: IssueFolderInfo | null }[] = [];
-  const issues = new Map<string, IssueFolderInfo>();
-  tasks.forEach((task, i) => {
-    let issue: IssueFolderInfo | null = null;
-    if (issuesDir !== null) {
-      const folder = findIssueFolder(issuesDir, task.questionId, task.acceptableFolders);
-      try {
-        issue = folder === null ? null : readIssueFolder(folder);
-      } catch (error) {
-        if (!(error instanceof IssueFolderError)) throw error;
-        const line = dataRecords[task.row - 1]?.line ?? 0;
-        reject(new RowError(task.row, line, task.questionId, null, error.message));
-        return;
+    const skipped: ImportReport['skipped'] = [];
+    const issueSkipped: ImportReport['skipped'] = [];
+    const skip = (to: ImportReport['skipped'], error: RowError): void => {
+      to.push({ row: error.row, questionId: error.questionId, column: error.column, message: error.message });
+    };
+    const issues = new Map<string, IssueFolderInfo>();
+    let taskCount = 0;
+    let totalDollars = 0;
+
+    /**
+     * Checks every row and hands the good ones to `sink`. Row errors come before issue-folder
+     * errors, whatever their order in the file, as they did when the two were separate passes.
+     */
+    const readRows = (sink: TaskSink): void => {
+      const seen = new Map<string, number>();
+      let issueError: RowError | null = null;
+      for (let row = 1; row <= rowCount; row++) {
+        if (row > 1 && (row - 1) % 200 === 0) progress('validate', row - 1, rowCount);
+        const line = records.line(row);
+        let task;
+        try {
+          task = parseTaskRecord(records.fields(row), header, row, line, !index.hasZeroByte);
+          const earlier = seen.get(task.questionId);
+          if (earlier !== undefined) {
+            throw new RowError(row, line, task.questionId, 'question_id', `duplicates row ${earlier}`);
+          }
+          seen.set(task.questionId, row);
+        } catch (error) {
+          if (!(error instanceof RowError)) throw error;
+          if (!opts.skipBadRows) throw new AppError('invalid_input', `${file}: ${error.message}`);
+          skip(skipped, error);
+          continue;
+        }
+        let issue: IssueFolderInfo | null = null;
+        if (issuesDir !== null) {
+          // After a bad folder (without skipBadRows) the import fails; the rest is only validated.
+          if (issueError !== null) continue;
+          const folder = findIssueFolder(issuesDir, task.questionId, task.acceptableFolders);
+          try {
+            issue = folder === null ? null : readIssueFolder(folder);
+          } catch (error) {
+            if (!(error instanceof IssueFolderError)) throw error;
+            const rowError = new RowError(task.row, line, task.questionId, null, error.message);
+            if (opts.skipBadRows) skip(issueSkipped, rowError);
+            else issueError = rowError;
+            continue;
+          }
+          if (issue) issues.set(task.questionId, issue);
+        }
+        sink.add(task, issue);
+        taskCount += 1;
+        totalDollars += task.price;
       }
-      if (issue) issues.set(task.questionId, issue);
-      progress('issues', i + 1, tasks.length);
+      progress('validate', rowCount, rowCount);
+      if (issueError !== null) throw new AppError('invalid_input', `${file}: ${issueError.message}`);
+      if (issuesDir !== null) progress('issues', taskCount, taskCount);
+      skipped.push(...issueSkipped);
+      if (taskCount === 0) {
+        throw new AppError('invalid_input', `${file}: no task to import${skipped.length ? ` (all ${skipped.length} rows were bad)` : ''}`);
+      }
+    };
+
+    // Skipped rows are part of what was imported: the same file with --skip-bad-rows and without
+    // is the same content, so the identity is the bytes plus the linked folders.
+    const contentHashOf = (issuesHash: string | null): string =>
+      createHash('sha256').update(csvHash).update(issuesHash ?? 'no-issues').digest('hex');
+    const report = (contentHash: string, versionId: number, version: number, created: boolean): ImportReport => ({
+      datasetId,
+      contentHash,
+      schema: header.schema,
+      taskCount,
+      totalDollars,
+      skipped,
+      issuesLinked: issues.size,
+      versionId,
+      version,
+      created,
+      durationMs: performance.now() - opts.started,
+    });
+
+    // Without an issues folder the identity is known already: a file imported before is only
+    // checked again (its rows may be bad this time, without skipBadRows), not written again.
+    const known = issuesDir === null ? repo.findVersion(datasetId, contentHashOf(null)) : undefined;
+    if (known) {
+      readRows({ add: () => undefined });
+      opts.unchanged();
+      progress('done', 1, 1);
+      return report(contentHashOf(null), known.id, known.version, false);
     }
-    linked.push({ task, issue });
-  });
-
-  if (linked.length === 0) {
-    throw new AppError('invalid_input', `${file}: no task to import${skipped.length ? ` (all ${skipped.length} rows were bad)` : ''}`);
-  }
-
-  const issuesHash = issuesDir === null ? null : hashIssueInfos(issues);
-  // Skipped rows are part of what was imported: the same file with --skip-bad-rows and without
-  // is the same content, so the identity is the bytes plus the linked folders.
-  const contentHash = createHash('sha256').update(csvHash).update(issuesHash ?? 'no-issues').digest('hex');
-  const totalDollars = linked.reduce((sum, { task }) => sum + task.price, 0);
-  const base = {
-    datasetId,
-    contentHash,
-    schema: header.schema,
-    taskCount: linked.length,
-    totalDollars,
-    skipped,
-    issuesLinked: issues.size,
-  };
-
-  const existing = repo.findVersion(datasetId, contentHash);
-  if (existing) {
+    let contentHash = '';
+    const written = repo.writeVersion(
+      { datasetId, name, schema: header.schema, sourcePath: file, issuesDir, columns: header.columns, extraColumns: header.extraColumns },
+      (sink) => {
+        readRows(sink);
+        const issuesHash = issuesDir === null ? null : hashIssueInfos(issues);
+        contentHash = contentHashOf(issuesHash);
+        opts.unchanged();
+        progress('store', 0, taskCount);
+        return { contentHash, csvHash, issuesHash, skipped };
+      },
+    );
+    if (written.created) progress('store', taskCount, taskCount);
     progress('done', 1, 1);
-    return { ...base, versionId: existing.id, version: existing.version, created: false, durationMs: performance.now() - started };
+    return report(contentHash, written.versionId, written.version, written.created);
+  } finally {
+    records.close();
   }
-  progress('store', 0, linked.length);
-  const { versionId, version } = repo.insertVersion({
-    datasetId,
-    name,
-    contentHash,
-    csvHash,
-    issuesHash,
-    schema: header.schema,
-    sourcePath: file,
-    issuesDir,
-    columns: header.columns,
-    extraColumns: header.extraColumns,
-    skipped,
-    tasks: linked,
-  });
-  progress('store', linked.length, linked.length);
-  progress('done', 1, 1);
-  return { ...base, versionId, version, created: true, durationMs: performance.now() - started };
 }

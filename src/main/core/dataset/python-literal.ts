@@ -15,6 +15,12 @@ export interface ParseOptions {
   maxDepth?: number;
   /** Longest accepted input in UTF-16 code units; default 100,000,000. */
   maxLength?: number;
+  /**
+   * The caller guarantees the text holds no NUL and no lone surrogate, as text decoded from
+   * UTF-8 without zero bytes does (a decoder never makes lone surrogates), so the parser does
+   * not scan for them.
+   */
+  checkedText?: boolean;
 }
 
 /**
@@ -60,7 +66,7 @@ export class PythonLiteralError extends Error {
  * - Leading indentation and trailing whitespace are tolerated.
  */
 export function parsePythonLiteral(text: string, options: ParseOptions = {}): PyValue {
-  return new Parser(text, options).parseDocument(toPlain);
+  return new Parser(text, options, false).parseDocument() as PyValue;
 }
 
 /**
@@ -70,13 +76,9 @@ export function parsePythonLiteral(text: string, options: ParseOptions = {}): Py
  * a repr-generated cell exactly, e.g. `'price': 1000.0` stays a float.
  */
 export function parsePythonLiteralTyped(text: string, options: ParseOptions = {}): ReprValue {
-  return new Parser(text, options).parseDocument((v) => v);
+  return new Parser(text, options, true).parseDocument();
 }
 
-const SIMPLE_ESCAPES = new Map(Object.entries({
-  '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
-}));
-const HEX_ESCAPE_WIDTH = new Map([['x', 2], ['u', 4], ['U', 8]]);
 // All patterns are sticky and free of nested ambiguous quantifiers, so they run in linear time.
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 const RADIX_INT = /0(?:[xX](?:_?[0-9a-fA-F])+|[oO](?:_?[0-7])+|[bB](?:_?[01])+)/y;
@@ -85,19 +87,69 @@ const DIGITS = '[0-9](?:_?[0-9])*';
 const DECIMAL = new RegExp(`(?:${DIGITS}(\\.(?:${DIGITS})?)?|(\\.${DIGITS}))([eE][+-]?${DIGITS})?`, 'y');
 const EMPTY_SET = /set[ \t\f]*\([ \t\f\r\n]*\)/y;
 const HEX_DIGITS = /^[0-9a-fA-F]+$/;
-const NAME_CHAR = /[A-Za-z0-9_.]/;
 // Python 3.11+ refuses to convert longer decimal ints (sys.int_info.default_max_str_digits).
 const MAX_INT_DIGITS = 4300;
 
+const enum Ch {
+  Tab = 9, Lf = 10, Ff = 12, Cr = 13, Space = 32, DoubleQuote = 34, Hash = 35, SingleQuote = 39,
+  OpenParen = 40, CloseParen = 41, Plus = 43, Comma = 44, Minus = 45, Dot = 46, Zero = 48, Seven = 55,
+  Nine = 57, Colon = 58, OpenBracket = 91, Backslash = 92, CloseBracket = 93, Underscore = 95,
+  OpenBrace = 123, CloseBrace = 125,
+}
+
+const isDigit = (c: number): boolean => c >= Ch.Zero && c <= Ch.Nine;
+const isLetter = (c: number): boolean => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
+/** The letters of a string prefix: r, u, b, f in either case. */
+const isPrefixLetter = (c: number): boolean => {
+  const l = c | 0x20;
+  return l === 0x72 || l === 0x75 || l === 0x62 || l === 0x66;
+};
+/** What may not directly follow a number: a letter, a digit, '_' or '.'. */
+const isNameChar = (c: number): boolean => isLetter(c) || isDigit(c) || c === Ch.Underscore || c === Ch.Dot;
+
+/** The one-character escapes, by the character after the backslash. */
+function simpleEscape(c: number): string | undefined {
+  switch (c) {
+    case Ch.Backslash: return '\\';
+    case Ch.SingleQuote: return "'";
+    case Ch.DoubleQuote: return '"';
+    case 0x61: return '\x07'; // a
+    case 0x62: return '\b';
+    case 0x66: return '\f';
+    case 0x6e: return '\n';
+    case 0x72: return '\r';
+    case 0x74: return '\t';
+    case 0x76: return '\v';
+    default: return undefined;
+  }
+}
+/** Digits after \x, \u and \U. */
+function hexEscapeWidth(c: number): number {
+  return c === 0x78 ? 2 : c === 0x75 ? 4 : c === 0x55 ? 8 : 0;
+}
+
+/**
+ * A recursive-descent parser over char codes. The SWE-Lancer cells are mostly long quoted
+ * strings, so strings are cut out with `indexOf` (native, fast) rather than a loop per
+ * character: the next backslash, line feed and carriage return are each searched once and
+ * remembered while they lie ahead, so every character is looked at by one native search only.
+ */
 class Parser {
   private pos = 0;
   private depth = 0;
   private readonly maxDepth: number;
+  private readonly length: number;
+  // Offsets of the next '\\', '\n' and '\r' at or after some earlier position; `length` means none.
+  private nextBackslash = -1;
+  private nextLf = -1;
+  private nextCr = -1;
 
-  constructor(private readonly text: string, options: ParseOptions) {
+  constructor(private readonly text: string, options: ParseOptions, private readonly typed: boolean) {
     this.maxDepth = options.maxDepth ?? 100;
+    this.length = text.length;
     const maxLength = options.maxLength ?? 100_000_000;
     if (text.length > maxLength) this.fail(`input longer than maxLength (${maxLength})`, maxLength);
+    if (options.checkedText) return;
     // Python refuses source containing NUL anywhere, even inside a string literal, and source
     // with a lone surrogate cannot even be encoded to UTF-8 for its tokenizer.
     const nul = text.indexOf('\0');
@@ -109,28 +161,29 @@ class Parser {
     }
   }
 
-  /** Parse the whole text; `finish` runs inside the stack-overflow guard too. */
-  parseDocument<T>(finish: (value: ReprValue) => T): T {
+  /** Parse the whole text; the result is plain (`parsePythonLiteral`) or typed, as constructed. */
+  parseDocument(): ReprValue {
     try {
       this.skipSpace(true);
-      const first = this.parseValue();
+      const first = this.parseValue(this.typed);
       this.skipSpace(false);
       let result = first;
       // literal_eval accepts an unparenthesised tuple at top level: "1, 2" or "1,".
-      if (this.peek() === ',') {
+      if (this.code() === Ch.Comma) {
         const items = [first];
-        while (this.peek() === ',') {
+        while (this.code() === Ch.Comma) {
           this.pos++;
           this.skipSpace(false);
-          if (this.pos >= this.text.length || '\r\n'.includes(this.peek())) break;
-          items.push(this.parseValue());
+          const c = this.code();
+          if (this.pos >= this.length || c === Ch.Cr || c === Ch.Lf) break;
+          items.push(this.parseValue(this.typed));
           this.skipSpace(false);
         }
-        result = new PyTuple(items);
+        result = this.typed ? new PyTuple(items) : items;
       }
       this.skipSpace(true);
-      if (this.pos < this.text.length) this.fail(`expected end of input but found ${this.describe()}`);
-      return finish(result);
+      if (this.pos < this.length) this.fail(`expected end of input but found ${this.describe()}`);
+      return result;
     } catch (err) {
       // A caller-supplied huge maxDepth can still exhaust the JS stack; report it as a parse error.
       if (err instanceof RangeError) this.fail('nesting too deep for the JS stack');
@@ -138,16 +191,22 @@ class Parser {
     }
   }
 
-  private parseValue(): ReprValue {
-    const c = this.peek();
-    if (c === '[' || c === '(' || c === '{') return this.parseContainer(c);
-    if (c === '-' || c === '+') {
+  /**
+   * One value. `typed` keeps floats as PyFloat and tuples as PyTuple: always for dict keys and
+   * set elements (their str() depends on it), otherwise only for parsePythonLiteralTyped.
+   */
+  private parseValue(typed: boolean): ReprValue {
+    const c = this.code();
+    if (c === Ch.OpenBracket || c === Ch.OpenParen || c === Ch.OpenBrace) return this.parseContainer(c, typed);
+    if (c === Ch.SingleQuote || c === Ch.DoubleQuote) return this.parseStrings();
+    if (c === Ch.Minus || c === Ch.Plus) {
       this.pos++;
       this.skipSpace(false);
-      if (!/[0-9.]/.test(this.peek())) this.fail(`expected a number after '${c}' but found ${this.describe()}`);
-      return this.parseNumber(c === '-');
+      const d = this.code();
+      if (!isDigit(d) && d !== Ch.Dot) this.fail(`expected a number after '${String.fromCharCode(c)}' but found ${this.describe()}`);
+      return this.parseNumber(c === Ch.Minus, typed);
     }
-    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(this.text.charAt(this.pos + 1)))) return this.parseNumber(false);
+    if (isDigit(c) || (c === Ch.Dot && isDigit(this.text.charCodeAt(this.pos + 1)))) return this.parseNumber(false, typed);
     if (this.atStringStart()) return this.parseStrings();
     NAME.lastIndex = this.pos;
     const name = NAME.exec(this.text)?.[0];
@@ -166,70 +225,90 @@ class Parser {
   }
 
   /** Lists, tuples, dicts and sets share one loop: element, then ',' or the closer. */
-  private parseContainer(open: '[' | '(' | '{'): ReprValue {
+  private parseContainer(open: number, typed: boolean): ReprValue {
     if (++this.depth > this.maxDepth) this.fail(`nesting deeper than maxDepth (${this.maxDepth})`);
     const start = this.pos++;
-    const close = open === '[' ? ']' : open === '(' ? ')' : '}';
+    const close = open === Ch.OpenBracket ? Ch.CloseBracket : open === Ch.OpenParen ? Ch.CloseParen : Ch.CloseBrace;
+    const brace = open === Ch.OpenBrace;
     const items: ReprValue[] = [];
     let dict: { [key: string]: ReprValue } | undefined;
     let sawComma = false;
     for (;;) {
       this.skipSpace(true);
-      if (this.peek() === close) break;
-      const item = this.parseValue();
+      if (this.code() === close) break;
+      // Inside braces an element is a dict key or a set element: both need their typed form.
+      const item = this.parseValue(typed || brace);
       this.skipSpace(true);
-      if (open === '{' && items.length === 0 && (dict !== undefined || this.peek() === ':')) {
+      if (brace && items.length === 0 && (dict !== undefined || this.code() === Ch.Colon)) {
         dict ??= Object.create(null) as { [key: string]: ReprValue };
-        if (this.peek() !== ':') this.fail(`expected ':' after dict key but found ${this.describe()}`);
+        if (this.code() !== Ch.Colon) this.fail(`expected ':' after dict key but found ${this.describe()}`);
         this.pos++;
         this.skipSpace(true);
-        dict[this.keyString(item, start)] = this.parseValue();
+        dict[this.keyString(item, start)] = this.parseValue(typed);
         this.skipSpace(true);
       } else {
         items.push(item);
       }
-      if (this.peek() === close) break;
-      if (this.peek() !== ',') this.fail(`expected ',' or '${close}' but found ${this.describe()}`);
+      const c = this.code();
+      if (c === close) break;
+      if (c !== Ch.Comma) this.fail(`expected ',' or '${String.fromCharCode(close)}' but found ${this.describe()}`);
       this.pos++;
       sawComma = true;
     }
     this.pos++;
     this.depth--;
     if (dict) return dict;
-    if (open === '[') return items;
-    if (open === '(') return items.length === 1 && !sawComma ? (items[0] as ReprValue) : new PyTuple(items);
+    if (open === Ch.OpenBracket) return items;
+    if (open === Ch.OpenParen) {
+      if (items.length === 1 && !sawComma) return items[0] as ReprValue;
+      return typed ? new PyTuple(items) : items;
+    }
     if (items.length === 0) return Object.create(null) as { [key: string]: ReprValue };
     // A set: keep the first of each equal (by str()) element, reject unhashable ones.
     const seen = new Set<string>();
-    return items.filter((item) => {
+    const kept = items.filter((item) => {
       const key = this.keyString(item, start);
       if (seen.has(key)) return false;
       seen.add(key);
       return true;
     });
+    return typed ? kept : kept.map(toPlain);
   }
 
   /** Python's str() of a dict key or set element; lists, dicts and sets are unhashable. */
   private keyString(key: ReprValue, at: number): string {
+    if (typeof key === 'string') return key;
     if (!isHashable(key)) this.fail('unhashable dict key or set element in container starting', at);
-    return typeof key === 'string' ? key : toPythonRepr(key);
+    return toPythonRepr(key);
   }
 
-  private parseNumber(negative: boolean): ReprValue {
+  private parseNumber(negative: boolean, typed: boolean): ReprValue {
+    const t = this.text;
     const start = this.pos;
+    // Fast path: a short run of plain digits (ids, counts) is the common case.
+    let end = start;
+    while (end < this.length && isDigit(t.charCodeAt(end))) end++;
+    const after = t.charCodeAt(end);
+    if (end > start && end - start <= 15 && !isNameChar(after) && (t.charCodeAt(start) !== Ch.Zero || end - start === 1)) {
+      this.pos = end;
+      if (after === 0x6a || after === 0x4a) this.fail('complex numbers are not supported', start);
+      const value = Number(t.slice(start, end));
+      // -0 is an int 0 in Python, not a negative zero.
+      return negative && value !== 0 ? -value : value;
+    }
     RADIX_INT.lastIndex = start;
-    const radix = RADIX_INT.exec(this.text);
+    const radix = RADIX_INT.exec(t);
     DECIMAL.lastIndex = start;
-    const match = radix ?? DECIMAL.exec(this.text);
+    const match = radix ?? DECIMAL.exec(t);
     if (!match) return this.fail(`invalid number literal (found ${this.describe()})`);
     this.pos += match[0].length;
-    const next = this.peek();
-    if (next === 'j' || next === 'J') this.fail('complex numbers are not supported', start);
-    if (NAME_CHAR.test(next)) this.fail(`invalid number literal (unexpected ${this.describe()})`);
+    const next = this.code();
+    if (next === 0x6a || next === 0x4a) this.fail('complex numbers are not supported', start);
+    if (isNameChar(next)) this.fail(`invalid number literal (unexpected ${this.describe()})`);
     const literal = match[0].replaceAll('_', '');
     if (!radix && (match[1] ?? match[2] ?? match[3]) !== undefined) {
       const value = Number(literal);
-      return new PyFloat(negative ? -value : value);
+      return typed ? new PyFloat(negative ? -value : value) : negative ? -value : value;
     }
     if (!radix && /^0+[1-9]/.test(literal)) this.fail('leading zeros in a decimal integer are not permitted', start);
     if (!radix && literal.length > MAX_INT_DIGITS) this.fail(`integer literal longer than ${MAX_INT_DIGITS} digits`, start);
@@ -241,46 +320,95 @@ class Parser {
   private atStringStart(): boolean {
     const t = this.text;
     for (let i = this.pos; i < this.pos + 3; i++) {
-      const c = t.charAt(i);
-      if (c === "'" || c === '"') return true;
-      if (!/[rRuUbBfF]/.test(c)) return false;
+      const c = t.charCodeAt(i);
+      if (c === Ch.SingleQuote || c === Ch.DoubleQuote) return true;
+      if (!isPrefixLetter(c)) return false;
     }
     return false;
   }
 
   /** One or more adjacent string literals, concatenated as Python does. */
   private parseStrings(): string {
-    const parts: string[] = [];
-    do {
-      parts.push(this.parseString());
+    let value = this.parseString();
+    this.skipSpace(false);
+    while (this.atStringStart()) {
+      value += this.parseString();
       this.skipSpace(false);
-    } while (this.atStringStart());
-    return parts.join('');
+    }
+    return value;
   }
 
   private parseString(): string {
     const t = this.text;
     const start = this.pos;
-    while (/[a-zA-Z]/.test(this.peek())) this.pos++;
-    const prefix = t.slice(start, this.pos).toLowerCase();
-    if (prefix.includes('b')) this.fail('bytes literals are not supported', start);
-    if (prefix.includes('f')) this.fail('f-strings are not literals', start);
-    if (prefix !== '' && prefix !== 'r' && prefix !== 'u') this.fail(`invalid string prefix '${prefix}'`, start);
-    const raw = prefix === 'r';
+    while (isLetter(this.code())) this.pos++;
+    if (this.pos > start) {
+      const prefix = t.slice(start, this.pos).toLowerCase();
+      if (prefix.includes('b')) this.fail('bytes literals are not supported', start);
+      if (prefix.includes('f')) this.fail('f-strings are not literals', start);
+      if (prefix !== 'r' && prefix !== 'u') this.fail(`invalid string prefix '${prefix}'`, start);
+      if (prefix === 'r') return this.parseStringGeneral(start, true);
+    }
+    const quote = t.charCodeAt(this.pos);
+    if (t.charCodeAt(this.pos + 1) === quote && t.charCodeAt(this.pos + 2) === quote) return this.parseStringGeneral(start, false);
+    return this.parseShortString(start, quote);
+  }
+
+  /**
+   * A single-quoted (or double-quoted), non-raw string: the form every repr() cell uses. Text
+   * between escapes is sliced out whole; a line break before the closing quote ends it unterminated.
+   */
+  private parseShortString(start: number, quote: number): string {
+    const t = this.text;
+    const length = this.length;
+    const quoteChar = quote === Ch.SingleQuote ? "'" : '"';
+    this.pos++;
+    let run = this.pos;
+    let value = '';
+    let nextQuote = t.indexOf(quoteChar, this.pos);
+    if (nextQuote < 0) nextQuote = length;
+    for (;;) {
+      const pos = this.pos;
+      if (nextQuote < pos) {
+        nextQuote = t.indexOf(quoteChar, pos);
+        if (nextQuote < 0) nextQuote = length;
+      }
+      if (this.nextBackslash < pos) this.nextBackslash = indexOrEnd(t, '\\', pos);
+      if (this.nextLf < pos) this.nextLf = indexOrEnd(t, '\n', pos);
+      if (this.nextCr < pos) this.nextCr = indexOrEnd(t, '\r', pos);
+      const stop = Math.min(nextQuote, this.nextBackslash, this.nextLf, this.nextCr);
+      if (stop === length || stop === this.nextLf || stop === this.nextCr) {
+        this.pos = stop;
+        this.fail('unterminated string', start, 'starting at');
+      }
+      if (stop === nextQuote) {
+        this.pos = stop + 1;
+        // '' + slice is the slice itself: an escape-free string is never copied.
+        return value + t.slice(run, stop);
+      }
+      // A backslash: decode the escape, then carry on after it.
+      value += t.slice(run, stop);
+      this.pos = stop;
+      value += this.parseEscape();
+      run = this.pos;
+    }
+  }
+
+  /** Raw and triple-quoted strings: rare in the CSVs, so one careful loop per character. */
+  private parseStringGeneral(start: number, raw: boolean): string {
+    const t = this.text;
     const quote = t.charAt(this.pos);
     const triple = t.startsWith(quote.repeat(3), this.pos);
     this.pos += triple ? 3 : 1;
     const out: string[] = [];
     let run = this.pos;
     const quoteCode = quote.charCodeAt(0);
-    const length = t.length;
+    const length = this.length;
     for (;;) {
-      // Fast path: ordinary characters need no decision, so skip them with charCodeAt (this loop
-      // is where import time goes on the official CSV, whose cells are mostly long strings).
       let i = this.pos;
       for (; i < length; i++) {
         const code = t.charCodeAt(i);
-        if (code === quoteCode || code === 92 || code === 10 || code === 13) break;
+        if (code === quoteCode || code === Ch.Backslash || code === Ch.Lf || code === Ch.Cr) break;
       }
       this.pos = i;
       const c = t.charAt(this.pos);
@@ -315,23 +443,24 @@ class Parser {
   private parseEscape(): string {
     const t = this.text;
     const at = this.pos;
-    const c = t.charAt(at + 1);
+    const code = t.charCodeAt(at + 1);
     this.pos += 2;
-    if (c === '\n') return '';
-    if (c === '\r') {
-      if (t.charAt(this.pos) === '\n') this.pos++;
+    const simple = simpleEscape(code);
+    if (simple !== undefined) return simple;
+    if (code === Ch.Lf) return '';
+    if (code === Ch.Cr) {
+      if (t.charCodeAt(this.pos) === Ch.Lf) this.pos++;
       return '';
     }
-    const simple = SIMPLE_ESCAPES.get(c);
-    if (simple !== undefined) return simple;
-    if (c >= '0' && c <= '7') {
+    if (code >= Ch.Zero && code <= Ch.Seven) {
       let end = this.pos;
-      while (end < at + 4 && t.charAt(end) >= '0' && t.charAt(end) <= '7') end++;
+      while (end < at + 4 && t.charCodeAt(end) >= Ch.Zero && t.charCodeAt(end) <= Ch.Seven) end++;
       this.pos = end;
       return String.fromCharCode(parseInt(t.slice(at + 1, end), 8));
     }
-    const width = HEX_ESCAPE_WIDTH.get(c);
-    if (width !== undefined) {
+    const width = hexEscapeWidth(code);
+    if (width !== 0) {
+      const c = t.charAt(at + 1);
       const digits = t.slice(this.pos, this.pos + width);
       if (digits.length < width || !HEX_DIGITS.test(digits)) this.fail(`truncated \\${c} escape (needs ${width} hex digits)`, at);
       const cp = parseInt(digits, 16);
@@ -339,7 +468,7 @@ class Parser {
       this.pos += width;
       return String.fromCodePoint(cp);
     }
-    if (c === 'N') this.fail('\\N{...} named escapes are not supported', at);
+    if (code === 0x4e) this.fail('\\N{...} named escapes are not supported', at);
     // Unknown escapes keep their backslash; the character itself is scanned normally.
     this.pos = at + 1;
     return '\\';
@@ -349,12 +478,12 @@ class Parser {
   private skipSpace(newlines: boolean): void {
     const t = this.text;
     for (;;) {
-      const c = t.charAt(this.pos);
-      if (c === ' ' || c === '\t' || c === '\f' || ((c === '\n' || c === '\r') && (newlines || this.depth > 0))) {
+      const c = t.charCodeAt(this.pos);
+      if (c === Ch.Space || c === Ch.Tab || c === Ch.Ff || ((c === Ch.Lf || c === Ch.Cr) && (newlines || this.depth > 0))) {
         this.pos++;
-      } else if (c === '#') {
-        while (this.pos < t.length && t[this.pos] !== '\n' && t[this.pos] !== '\r') this.pos++;
-      } else if (c === '\\' && (t.charAt(this.pos + 1) === '\n' || t.charAt(this.pos + 1) === '\r')) {
+      } else if (c === Ch.Hash) {
+        while (this.pos < this.length && t.charCodeAt(this.pos) !== Ch.Lf && t.charCodeAt(this.pos) !== Ch.Cr) this.pos++;
+      } else if (c === Ch.Backslash && (t.charCodeAt(this.pos + 1) === Ch.Lf || t.charCodeAt(this.pos + 1) === Ch.Cr)) {
         this.pos += t.startsWith('\r\n', this.pos + 1) ? 3 : 2;
       } else {
         return;
@@ -362,17 +491,23 @@ class Parser {
     }
   }
 
-  private peek(): string {
-    return this.text.charAt(this.pos);
+  /** The char code at `pos`; NaN at the end, which equals nothing. */
+  private code(): number {
+    return this.text.charCodeAt(this.pos);
   }
 
   private describe(): string {
-    return this.pos >= this.text.length ? 'end of input' : JSON.stringify(String.fromCodePoint(this.text.codePointAt(this.pos) as number));
+    return this.pos >= this.length ? 'end of input' : JSON.stringify(String.fromCodePoint(this.text.codePointAt(this.pos) as number));
   }
 
   private fail(reason: string, offset = this.pos, where = 'at'): never {
-    throw new PythonLiteralError(reason, this.text, Math.min(offset, this.text.length), where);
+    throw new PythonLiteralError(reason, this.text, Math.min(offset, this.length), where);
   }
+}
+
+function indexOrEnd(text: string, search: string, from: number): number {
+  const at = text.indexOf(search, from);
+  return at < 0 ? text.length : at;
 }
 
 function isHashable(v: ReprValue): boolean {

@@ -104,8 +104,11 @@ export const QUESTION_ID = /^[\w.-]+$/;
 /** A git commit id as the CSV's manager_commit column holds it. */
 export const MANAGER_COMMIT = /^[0-9a-f]{7,64}$/i;
 
-/** Parses one record (after the header). `row` is the 1-based data row, `line` the file line. */
-export function parseTaskRecord(record: string[], header: HeaderInfo, row: number, line: number): ParsedTask {
+/**
+ * Parses one record (after the header). `row` is the 1-based data row, `line` the file line.
+ * `checkedText`: the cells were decoded from UTF-8 holding no zero byte (see parsePythonLiteral).
+ */
+export function parseTaskRecord(record: string[], header: HeaderInfo, row: number, line: number, checkedText = false): ParsedTask {
   const cell = (name: string): string => {
     const i = header.index.get(name);
     return i === undefined ? '' : (record[i] ?? '');
@@ -138,7 +141,7 @@ export function parseTaskRecord(record: string[], header: HeaderInfo, row: numbe
     const text = cell(column);
     if (text.trim() === '' || text.trim() === 'nan') return null;
     try {
-      return parsePythonLiteral(text);
+      return parsePythonLiteral(text, { checkedText });
     } catch (error) {
       if (error instanceof PythonLiteralError) return fail(column, `not a Python literal: ${error.message}`);
       throw error;
@@ -280,11 +283,13 @@ function legacyTitleAndDescription(
   return { title: questionId, description: first };
 }
 
-/** Lower-cased title and the start of the plain description, for instant filtering in the UI. */
+/**
+ * Lower-cased title and the start of the plain description, for instant filtering in the UI:
+ * HTML tags and markdown punctuation become spaces, and every run of whitespace one space.
+ */
 export function makeSearchText(title: string, description: string): string {
-  const plain = description
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/[#*_`>|[\]()!-]+/g, ' ')
-    .replace(/\s+/g, ' ');
+  // Two passes instead of one per rule, and the second leaves single spaces alone: with a match
+  // at every gap between words, this was a tenth of an import's time.
+  const plain = description.replace(/<[^>]*>|[#*_`>|[\]()!-]+/g, ' ').replace(/\s{2,}|[^\S ]/g, ' ');
   return `${title} ${plain}`.toLowerCase().slice(0, 1500);
 }

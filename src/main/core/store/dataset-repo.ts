@@ -2,6 +2,8 @@
  * Datasets, their versions and tasks in SQLite. Statements are prepared once; a version and
  * all its tasks are written in one transaction, so an import is all or nothing.
  */
+import { randomUUID } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type {
   DatasetSummary,
   IssueFolderInfo,
@@ -29,20 +31,54 @@ export interface TaskFact {
   correctProposalId: number | null;
 }
 
-export interface NewVersion {
+/** What is known of a version before its rows are read. */
+export interface VersionHead {
   datasetId: string;
   name: string;
-  contentHash: string;
-  csvHash: string;
-  issuesHash: string | null;
   schema: CsvSchema;
   sourcePath: string;
   issuesDir: string | null;
   columns: string[];
   extraColumns: string[];
+}
+
+/** What is known only after every row was read: the identity of the content and the skipped rows. */
+export interface VersionSeal {
+  contentHash: string;
+  csvHash: string;
+  issuesHash: string | null;
   skipped: unknown[];
+}
+
+export interface NewVersion extends VersionHead, VersionSeal {
   tasks: { task: ParsedTask; issue: IssueFolderInfo | null }[];
 }
+
+/** Receives a version's tasks one by one while its rows are read. */
+export interface TaskSink {
+  add(task: ParsedTask, issue: IssueFolderInfo | null): void;
+}
+
+/** The outcome of writing a version: a new version, or the one that already holds this content. */
+export type WrittenVersion = { created: boolean; versionId: number; version: number };
+
+/** Thrown inside the version's transaction to undo it when the content turns out to be stored already. */
+class AlreadyStored extends Error {
+  constructor(readonly existing: { id: number; version: number }) {
+    super('this content is stored already');
+  }
+}
+
+/**
+ * manager_data is not stored: all the workbench reads of it has its own columns (proposals with
+ * their authors and sections, the hired id, title, description), and a JSON copy of the whole
+ * cell was the largest column and the costliest part of an import.
+ */
+const INSERT_TASK = `INSERT INTO tasks (
+  version_id, question_id, row_number, variant, price, price_limit, set_name, title, description, search_text,
+  cwd, manager_commit, acceptable_folders_json, proposals_json, proposal_count,
+  correct_proposal_id, prompt_json, extra_json, issue_json, has_tests)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 interface TaskDbRow {
   version_id: number;
@@ -72,6 +108,8 @@ const LATEST_VERSIONS = `SELECT v.* FROM dataset_versions v
   WHERE v.version = (SELECT max(version) FROM dataset_versions w WHERE w.dataset_id = v.dataset_id)`;
 
 export class DatasetRepo {
+  private insertTaskStatement: Statement | undefined;
+
   constructor(private readonly db: Db) {}
 
   findVersion(datasetId: string, contentHash: string): { id: number; version: number } | undefined {
@@ -82,38 +120,61 @@ export class DatasetRepo {
 
   /** Writes a version and every task in one transaction; returns its id and number. */
   insertVersion(v: NewVersion): { versionId: number; version: number } {
-    const insertTask = this.db.prepare(`INSERT INTO tasks (
-      version_id, question_id, row_number, variant, price, price_limit, set_name, title, description, search_text,
-      cwd, manager_commit, acceptable_folders_json, manager_data_json, proposals_json, proposal_count,
-      correct_proposal_id, prompt_json, extra_json, issue_json, has_tests)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    return this.db.transaction(() => {
+    const written = this.writeVersion(v, (sink) => {
+      for (const { task, issue } of v.tasks) sink.add(task, issue);
+      return v;
+    });
+    if (!written.created) throw new AppError('conflict', `dataset ${v.datasetId} already has this content as version ${written.version}`);
+    return written;
+  }
+
+  /**
+   * Writes a version whose tasks arrive while `fill` reads them, in one transaction: if `fill`
+   * throws, nothing of the version is left. Tasks are written as they come, so no row's text is
+   * held longer than it takes to check and store it. If the content (known only once `fill` is
+   * done) is already a version of the dataset, the transaction is rolled back and that version
+   * is returned instead.
+   */
+  writeVersion(head: VersionHead, fill: (sink: TaskSink) => VersionSeal): WrittenVersion {
+    const insertTask = (this.insertTaskStatement ??= this.db.prepare(INSERT_TASK));
+    const write = this.db.transaction((): WrittenVersion => {
       const now = new Date().toISOString();
-      this.db
-        .prepare('INSERT INTO datasets (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING')
-        .run(v.datasetId, v.name, now);
+      this.db.prepare('INSERT INTO datasets (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING').run(head.datasetId, head.name, now);
       const { next } = this.db
         .prepare('SELECT coalesce(max(version), 0) + 1 AS next FROM dataset_versions WHERE dataset_id = ?')
-        .get(v.datasetId) as { next: number };
+        .get(head.datasetId) as { next: number };
+      // The hashes are known only after the last row; a unique stand-in keeps the row valid until then.
       const versionId = Number(
         this.db
           .prepare(`INSERT INTO dataset_versions (dataset_id, version, content_hash, csv_hash, issues_hash, schema,
             source_path, issues_dir, columns_json, extra_columns_json, skipped_json, imported_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(v.datasetId, next, v.contentHash, v.csvHash, v.issuesHash, v.schema, v.sourcePath, v.issuesDir,
-            JSON.stringify(v.columns), JSON.stringify(v.extraColumns), JSON.stringify(v.skipped), now).lastInsertRowid,
+            VALUES (?, ?, ?, '', NULL, ?, ?, ?, ?, ?, '[]', ?)`)
+          .run(head.datasetId, next, `pending:${randomUUID()}`, head.schema, head.sourcePath, head.issuesDir,
+            JSON.stringify(head.columns), JSON.stringify(head.extraColumns), now).lastInsertRowid,
       );
-      for (const { task: t, issue } of v.tasks) {
-        insertTask.run(
-          versionId, t.questionId, t.row, t.variant, t.price, t.priceLimit, t.set, t.title, t.description,
-          makeSearchText(t.title, t.description), t.cwd, t.managerCommit, JSON.stringify(t.acceptableFolders),
-          t.managerData === null ? null : JSON.stringify(t.managerData, bigintSafe), JSON.stringify(t.proposals),
-          t.proposals.length, t.correctProposalId, t.prompt === null ? null : JSON.stringify(t.prompt),
-          JSON.stringify(t.extra), issue === null ? null : JSON.stringify(issue), issue && issue.testFiles.length > 0 ? 1 : 0,
-        );
-      }
-      return { versionId, version: next };
-    })();
+      const seal = fill({
+        add: (t, issue) => {
+          insertTask.run(
+            versionId, t.questionId, t.row, t.variant, t.price, t.priceLimit, t.set, t.title, t.description,
+            makeSearchText(t.title, t.description), t.cwd, t.managerCommit, JSON.stringify(t.acceptableFolders),
+            JSON.stringify(t.proposals), t.proposals.length, t.correctProposalId, t.prompt === null ? null : encodePrompt(t.prompt, t.description, t.proposals),
+            JSON.stringify(t.extra), issue === null ? null : JSON.stringify(issue), issue && issue.testFiles.length > 0 ? 1 : 0,
+          );
+        },
+      });
+      const existing = this.findVersion(head.datasetId, seal.contentHash);
+      if (existing) throw new AlreadyStored(existing);
+      this.db
+        .prepare('UPDATE dataset_versions SET content_hash = ?, csv_hash = ?, issues_hash = ?, skipped_json = ? WHERE id = ?')
+        .run(seal.contentHash, seal.csvHash, seal.issuesHash, JSON.stringify(seal.skipped), versionId);
+      return { created: true, versionId, version: next };
+    });
+    try {
+      return write();
+    } catch (error) {
+      if (error instanceof AlreadyStored) return { created: false, versionId: error.existing.id, version: error.existing.version };
+      throw error;
+    }
   }
 
   listDatasets(): DatasetSummary[] {
@@ -241,6 +302,7 @@ export class DatasetRepo {
     const r = this.findTask(id);
     if (!r) throw new AppError('not_found', `no task ${questionId} in dataset ${datasetId}`);
     const issue = r.issue_json === null ? null : (JSON.parse(r.issue_json) as IssueFolderInfo);
+    const proposals = JSON.parse(r.proposals_json) as Proposal[];
     return {
       id,
       datasetId,
@@ -257,9 +319,9 @@ export class DatasetRepo {
       cwd: r.cwd,
       managerCommit: r.manager_commit,
       acceptableFolders: JSON.parse(r.acceptable_folders_json) as string[],
-      proposals: JSON.parse(r.proposals_json) as Proposal[],
+      proposals,
       correctProposalId: r.correct_proposal_id,
-      prompt: r.prompt_json === null ? null : (JSON.parse(r.prompt_json) as TaskDetail['prompt']),
+      prompt: r.prompt_json === null ? null : decodePrompt(r.prompt_json, r.description, proposals),
       extra: JSON.parse(r.extra_json) as Record<string, string>,
       issue,
     };
@@ -293,7 +355,58 @@ export class DatasetRepo {
   }
 }
 
-/** manager_data may hold Python ints beyond 2^53, parsed as bigint; JSON keeps them as strings. */
-function bigintSafe(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? value.toString() : value;
+/**
+ * A stored prompt message: its text, or (when it quotes the task's description or proposals)
+ * `parts`: literal text and references, -1 for the description and i >= 0 for the content of
+ * the i-th stored proposal. The official prompts quote the issue and every proposal in full, so
+ * storing them as text would store each of those twice (they make 84% of a manager prompt).
+ */
+type StoredMessage = { role: string; content: string } | { role: string; parts: (string | number)[] };
+
+/** Quotes shorter than this stay inline: a reference would save next to nothing. */
+const MIN_QUOTE = 64;
+
+/** The prompt as stored: each message's quotes of the description and proposals become references. */
+export function encodePrompt(prompt: { role: string; content: string }[], description: string, proposals: Proposal[]): string {
+  const quotable: { text: string; ref: number }[] = [];
+  if (description.length >= MIN_QUOTE) quotable.push({ text: description, ref: -1 });
+  proposals.forEach((p, i) => {
+    if (p.content.length >= MIN_QUOTE) quotable.push({ text: p.content, ref: i });
+  });
+  const stored = prompt.map((m): StoredMessage => {
+    const found: { at: number; end: number; ref: number }[] = [];
+    for (const q of quotable) {
+      const at = m.content.indexOf(q.text);
+      if (at >= 0) found.push({ at, end: at + q.text.length, ref: q.ref });
+    }
+    if (found.length === 0) return m;
+    found.sort((a, b) => a.at - b.at);
+    const parts: (string | number)[] = [];
+    let pos = 0;
+    for (const f of found) {
+      if (f.at < pos) continue; // overlaps an earlier quote: keep that one
+      if (f.at > pos) parts.push(m.content.slice(pos, f.at));
+      parts.push(f.ref);
+      pos = f.end;
+    }
+    if (pos < m.content.length) parts.push(m.content.slice(pos));
+    return { role: m.role, parts };
+  });
+  return JSON.stringify(stored);
+}
+
+/** The prompt messages back from their stored form (plain messages are stored as they are). */
+export function decodePrompt(json: string, description: string, proposals: Proposal[]): { role: string; content: string }[] {
+  return (JSON.parse(json) as StoredMessage[]).map((m) => {
+    if ('content' in m) return m;
+    const content = m.parts
+      .map((part) => {
+        if (typeof part === 'string') return part;
+        const text = part === -1 ? description : proposals[part]?.content;
+        if (text === undefined) throw new Error(`stored prompt refers to proposal ${part}, which the task does not have`);
+        return text;
+      })
+      .join('');
+    return { role: m.role, content };
+  });
 }
