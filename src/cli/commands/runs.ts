@@ -7,10 +7,10 @@ import { agentNames, tokensDisagree, type AgentName } from '../../shared/agents'
 import { cliAgentNames } from '../../shared/cli-agents';
 import { progressLine, StatusLine } from '../progress';
 import { runsToResultsCsv } from '../../main/core/reports/results-csv';
-import { formatDollarsCli } from '../format';
 import { CliError, type CliContext } from '../context';
 import { waitingReporter } from '../run-waiting';
 import { fetchWithProgress } from './agents';
+import type { AttemptExtras } from '../../main/core/store/run-repo';
 
 export const runHelp = `lancer run --dataset D [--tasks ID,…|--set NAME] --solver gold|null|<predictions.jsonl>
            [--concurrency N] [--attempts N] [--exclude-suspect] [--image-prefix P] [--image-tag T] [--monolith] [--json]
@@ -89,7 +89,11 @@ function agentSolverFrom(f: AgentFlags): RunStartInput['solver'] {
   };
 }
 
-const dollars = (n: number): string => formatDollarsCli(n);
+// One formatter for every amount, in formatDollarsCli's format: toLocaleString builds a new
+// Intl.NumberFormat on each call (~50 µs), which was most of the time `lancer results` took to
+// print a run of 1,488 attempts.
+const dollarFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+const dollars = (n: number): string => `$${dollarFormat.format(n)}`;
 
 function summaryOf(runId: string, t: Tally): Record<string, unknown> {
   return { runId, tasks: t.tasks, attempts: t.attempts, passed: t.passed, failed: t.failed, timeout: t.timeout, error: t.error, cancelled: t.cancelled, earned: t.earned, available: t.available };
@@ -222,8 +226,11 @@ export function resultsCommand(ctx: CliContext, positionals: string[]): void {
   if (!runId) throw new CliError(`expected a run id\n\n${resultsHelp}`, 2);
   const wb = ctx.openWorkbench();
   const run = wb.runs.getRun(runId);
+  // Grader logs, artifacts and transcripts are only in the JSON: read for the whole run at once,
+  // and only when asked for (a full run's transcripts are tens of MB).
+  const extras = ctx.json ? wb.runs.attemptExtras(runId, { steps: run.solver.kind === 'builtin' }) : new Map<string, AttemptExtras>();
   const attempts = run.attempts.map((a) => {
-    const d = wb.runs.attemptDetail(a.id);
+    const d = extras.get(a.id);
     return {
       attemptId: a.id,
       questionId: a.questionId,
@@ -236,13 +243,15 @@ export function resultsCommand(ctx: CliContext, positionals: string[]): void {
       image: a.image,
       startedAt: a.startedAt,
       finishedAt: a.finishedAt,
+      // Milliseconds from the attempt's start to the solver's first command in the container.
+      firstActionMs: a.firstActionMs ?? null,
       error: a.error,
-      grader: d.grader,
-      artifacts: d.artifacts,
+      grader: d?.grader ?? null,
+      artifacts: d?.artifacts ?? [],
       // Agent runs: the proxy's count of tokens and dollars, why the agent stopped, its transcript.
       usage: a.usage ?? null,
       stopReason: a.stopReason ?? null,
-      steps: run.solver.kind === 'builtin' ? wb.runs.steps(a.id) : undefined,
+      steps: d?.steps,
       // Both gradings ({mode, official, clean, differs}); null when graded once in the solver's container.
       grading: a.grading ?? null,
       // Agent runs: what the solver changed outside the repository, what it left running.

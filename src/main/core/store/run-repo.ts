@@ -23,7 +23,8 @@ import type {
   Tally,
 } from '../../../shared/runs';
 import { AppError } from '../../../shared/result';
-import { NO_USAGE, sumUsage, type AgentOwnUsage, type AgentStepRecord, type StopReason, type UsageSummary } from '../../../shared/agents';
+import { sumUsage, type AgentOwnUsage, type AgentStepRecord, type StopReason, type UsageSummary } from '../../../shared/agents';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
 
 interface AttemptRow {
@@ -54,6 +55,7 @@ interface AttemptRow {
   outside_changes_json: string | null;
   processes_left_json: string | null;
   agent_usage_json: string | null;
+  first_action_ms: number | null;
 }
 
 interface StepRow {
@@ -155,6 +157,7 @@ function toSummary(r: AttemptRow): AttemptSummary {
     outsideRepoChanges: parseOrNull<OutsideRepoChange[]>(r.outside_changes_json),
     processesLeft: parseOrNull<LeftProcess[]>(r.processes_left_json),
     agentUsage: parseOrNull<AgentOwnUsage>(r.agent_usage_json),
+    firstActionMs: r.first_action_ms ?? null,
   };
 }
 
@@ -162,20 +165,124 @@ function parseOrNull<T>(json: string | null): T | null {
   return json === null ? null : (JSON.parse(json) as T);
 }
 
+function stepOf(r: StepRow): AgentStepRecord {
+  return {
+    index: r.idx,
+    at: r.at,
+    kind: r.kind,
+    message: r.message,
+    toolCall: r.tool_call_json === null ? null : (JSON.parse(r.tool_call_json) as AgentStepRecord['toolCall']),
+    observation: r.observation,
+    observationBytes: r.observation_bytes,
+    observationSha256: r.observation_sha256,
+    exitCode: r.exit_code,
+    durationMs: r.duration_ms,
+    usage: r.usage_json === null ? null : (JSON.parse(r.usage_json) as AgentStepRecord['usage']),
+    costUsd: r.cost_usd,
+    fallback: r.fallback === 1,
+    note: r.note,
+  };
+}
+
+/** A run's maintained counts (table run_tallies, kept by triggers on attempts; migration 0010). */
+interface TallyRow {
+  tasks: number;
+  attempts: number;
+  passed: number;
+  failed: number;
+  timeout: number;
+  error: number;
+  cancelled: number;
+  pending: number;
+  earned: number;
+  available: number;
+  usage_tries: number;
+  requests: number;
+  input_tokens: number;
+  cached_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  cost_usd: number;
+  estimated_tries: number;
+}
+
+const TALLY_COLUMNS = `t.tasks, t.attempts, t.passed, t.failed, t.timeout, t.error, t.cancelled, t.pending, t.earned, t.available,
+  t.usage_tries, t.requests, t.input_tokens, t.cached_tokens, t.output_tokens, t.reasoning_tokens, t.cost_usd, t.estimated_tries`;
+
+function tallyOf(t: TallyRow): Tally {
+  return { tasks: t.tasks, attempts: t.attempts, passed: t.passed, failed: t.failed, timeout: t.timeout, error: t.error, cancelled: t.cancelled, pending: t.pending, earned: t.earned, available: t.available };
+}
+
+function usageOfTally(t: TallyRow): UsageSummary | null {
+  if (t.usage_tries === 0) return null;
+  return {
+    requests: t.requests,
+    inputTokens: t.input_tokens,
+    cachedTokens: t.cached_tokens,
+    outputTokens: t.output_tokens,
+    reasoningTokens: t.reasoning_tokens,
+    costUsd: t.cost_usd,
+    estimated: t.estimated_tries > 0,
+  };
+}
+
+/**
+ * Attempt columns a summary leaves out: the patch, decision and grader log run to kB each and
+ * would be read for every attempt of a run only to be dropped.
+ */
+const LARGE_OUTPUTS = new Set(['patch', 'decision_json', 'grader_json']);
+
+/** The run columns a summary shows (all of them in the covering index runs_listing but `id`). */
+const LISTING_COLUMNS = 'r.id, r.status, r.created_at, r.finished_at, r.dataset_id, r.solver_json, r.concurrency, r.waiting';
+
+type ListingRow = Pick<RunRow, 'id' | 'status' | 'created_at' | 'finished_at' | 'dataset_id' | 'solver_json' | 'concurrency' | 'waiting'> & TallyRow;
+
+/** What `lancer results --json` adds to each attempt of a run, read in one query per kind. */
+export interface AttemptExtras {
+  grader: GraderLog | null;
+  artifacts: ArtifactInfo[];
+  /** Only when asked for (agent runs). */
+  steps?: AgentStepRecord[];
+}
+
 export class RunRepo {
+  /** Statements prepared once per SQL text: preparing costs more than running most of these. */
+  private readonly statements = new Map<string, Statement>();
+  private summaryColumnList: string | undefined;
+
   constructor(private readonly db: Db) {}
+
+  /**
+   * Every attempt column but LARGE_OUTPUTS, from the table itself, so that a column a later
+   * migration adds reaches summaries as it reaches `SELECT *` readers.
+   */
+  private summaryColumns(): string {
+    this.summaryColumnList ??= (this.db.prepare("SELECT name FROM pragma_table_info('attempts')").all() as { name: string }[])
+      .filter((c) => !LARGE_OUTPUTS.has(c.name))
+      .map((c) => `"${c.name}"`)
+      .join(', ');
+    return this.summaryColumnList;
+  }
+
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
 
   /** Writes a run and its queued attempts: `attemptsPerTask` independent attempts of every task. */
   createRun(run: NewRun): void {
-    const insertAttempt = this.db.prepare(
+    const insertAttempt = this.sql(
       `INSERT INTO attempts (id, run_id, question_id, attempt_index, try_index, state, image, price, queued_at)
        VALUES (?, ?, ?, ?, 0, 'queued', ?, ?, ?)`,
     );
     const repeats = run.attemptsPerTask ?? 1;
     this.db.transaction(() => {
       const at = now();
-      this.db
-        .prepare(`INSERT INTO runs (id, status, dataset_id, version_id, solver_json, manifest_json, concurrency, max_retries, created_at)
+      this.sql(`INSERT INTO runs (id, status, dataset_id, version_id, solver_json, manifest_json, concurrency, max_retries, created_at)
           VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)`)
         .run(run.id, run.datasetId, run.versionId, JSON.stringify(run.solver), JSON.stringify(run.manifest), run.concurrency, run.maxRetries, at);
       // Attempt-major order: every task's first attempt is queued before any second one, so a
@@ -187,24 +294,52 @@ export class RunRepo {
   }
 
   private runRow(id: string): RunRow {
-    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    const row = this.sql('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
     if (!row) throw new AppError('not_found', `no run ${id}`);
     return row;
   }
 
-  /** Counts over the attempts that count: the newest try of each (task, attempt). */
+  /**
+   * Counts over the attempts that count: the newest try of each (task, attempt). Read from the
+   * counts the store keeps as attempts change (run_tallies), not recounted over the attempts.
+   */
   tally(runId: string): Tally {
-    const rows = this.db
-      .prepare('SELECT question_id, state, price, earned FROM attempts WHERE run_id = ? AND retried = 0')
-      .all(runId) as { question_id: string; state: AttemptState; price: number; earned: number }[];
-    const t: Tally = { tasks: new Set(rows.map((r) => r.question_id)).size, attempts: rows.length, passed: 0, failed: 0, timeout: 0, error: 0, cancelled: 0, pending: 0, earned: 0, available: 0 };
-    for (const r of rows) {
-      t.available += r.price;
-      t.earned += r.earned;
-      if (r.state === 'passed' || r.state === 'failed' || r.state === 'timeout' || r.state === 'error' || r.state === 'cancelled') t[r.state] += 1;
-      else t.pending += 1;
-    }
-    return t;
+    return tallyOf(this.tallyRow(runId));
+  }
+
+  private tallyRow(runId: string): TallyRow {
+    const row = this.sql(`SELECT ${TALLY_COLUMNS} FROM run_tallies t WHERE t.run_id = ?`).get(runId) as TallyRow | undefined;
+    return row ?? this.recountTally(runId);
+  }
+
+  /**
+   * A run's counts recounted over its attempts, as the triggers of migration 0010 keep them. For
+   * checks (tests) and a run with no counts row (none can be made without one: the row comes
+   * with the run); nothing is written.
+   */
+  recountTally(runId: string): TallyRow {
+    return this.sql(
+      `SELECT
+        (SELECT count(DISTINCT question_id) FROM attempts WHERE run_id = $run AND retried = 0) AS tasks,
+        coalesce(sum(retried = 0), 0) AS attempts,
+        coalesce(sum(retried = 0 AND state = 'passed'), 0) AS passed,
+        coalesce(sum(retried = 0 AND state = 'failed'), 0) AS failed,
+        coalesce(sum(retried = 0 AND state = 'timeout'), 0) AS timeout,
+        coalesce(sum(retried = 0 AND state = 'error'), 0) AS error,
+        coalesce(sum(retried = 0 AND state = 'cancelled'), 0) AS cancelled,
+        coalesce(sum(retried = 0 AND state NOT IN ('passed', 'failed', 'timeout', 'error', 'cancelled')), 0) AS pending,
+        coalesce(total(iif(retried = 0, earned, 0)), 0) AS earned,
+        coalesce(total(iif(retried = 0, price, 0)), 0) AS available,
+        coalesce(sum(json_valid(usage_json) IS 1), 0) AS usage_tries,
+        total(iif(json_valid(usage_json), coalesce(json_extract(usage_json, '$.requests'), 0), 0)) AS requests,
+        total(iif(json_valid(usage_json), coalesce(json_extract(usage_json, '$.inputTokens'), 0), 0)) AS input_tokens,
+        total(iif(json_valid(usage_json), coalesce(json_extract(usage_json, '$.cachedTokens'), 0), 0)) AS cached_tokens,
+        total(iif(json_valid(usage_json), coalesce(json_extract(usage_json, '$.outputTokens'), 0), 0)) AS output_tokens,
+        total(iif(json_valid(usage_json), coalesce(json_extract(usage_json, '$.reasoningTokens'), 0), 0)) AS reasoning_tokens,
+        total(iif(json_valid(usage_json), coalesce(json_extract(usage_json, '$.costUsd'), 0), 0)) AS cost_usd,
+        coalesce(sum(iif(json_valid(usage_json), coalesce(json_extract(usage_json, '$.estimated'), 0) IS 1, 0)), 0) AS estimated_tries
+      FROM attempts WHERE run_id = $run`,
+    ).get({ run: runId }) as TallyRow;
   }
 
   /**
@@ -213,13 +348,11 @@ export class RunRepo {
    * nothing about the task and are left out.
    */
   goldRecord(datasetId: string): Map<string, { graded: number; passed: number; failedIn: string[] }> {
-    const rows = this.db
-      .prepare(
-        `SELECT a.question_id, a.state, a.run_id FROM attempts a JOIN runs r ON r.id = a.run_id
-         WHERE r.dataset_id = ? AND json_extract(r.solver_json, '$.kind') = 'gold'
-           AND a.retried = 0 AND a.state IN ('passed', 'failed', 'timeout')`,
-      )
-      .all(datasetId) as { question_id: string; state: 'passed' | 'failed' | 'timeout'; run_id: string }[];
+    const rows = this.sql(
+      `SELECT a.question_id, a.state, a.run_id FROM attempts a JOIN runs r ON r.id = a.run_id
+       WHERE r.dataset_id = ? AND json_extract(r.solver_json, '$.kind') = 'gold'
+         AND a.retried = 0 AND a.state IN ('passed', 'failed', 'timeout')`,
+    ).all(datasetId) as { question_id: string; state: 'passed' | 'failed' | 'timeout'; run_id: string }[];
     const record = new Map<string, { graded: number; passed: number; failedIn: string[] }>();
     for (const r of rows) {
       const entry = record.get(r.question_id) ?? { graded: 0, passed: 0, failedIn: [] };
@@ -236,13 +369,11 @@ export class RunRepo {
    * grader text; a manager attempt's chosen proposal comes out of its grader log).
    */
   reportRows(runId: string): ReportLedgerRow[] {
-    const rows = this.db
-      .prepare(
-        `SELECT question_id, attempt_index, retried, state, price, earned, started_at, finished_at, usage_json,
-                json_extract(grader_json, '$.submitted') AS submitted
-         FROM attempts WHERE run_id = ?`,
-      )
-      .all(runId) as {
+    const rows = this.sql(
+      `SELECT question_id, attempt_index, retried, state, price, earned, started_at, finished_at, usage_json,
+              json_extract(grader_json, '$.submitted') AS submitted
+       FROM attempts WHERE run_id = ?`,
+    ).all(runId) as {
       question_id: string; attempt_index: number; retried: number; state: AttemptState; price: number; earned: number;
       started_at: string | null; finished_at: string | null; usage_json: string | null; submitted: number | null;
     }[];
@@ -267,7 +398,7 @@ export class RunRepo {
     return suspect;
   }
 
-  private summary(row: RunRow): RunSummary {
+  private summary(row: ListingRow): RunSummary {
     return {
       id: row.id,
       status: row.status,
@@ -276,19 +407,42 @@ export class RunRepo {
       datasetId: row.dataset_id,
       solver: JSON.parse(row.solver_json) as SolverSpec,
       concurrency: row.concurrency,
-      tally: this.tally(row.id),
+      tally: tallyOf(row),
       waiting: row.waiting,
-      usage: this.runUsage(row.id),
+      usage: usageOfTally(row),
     };
   }
 
+  /**
+   * Every run, newest first, with its tally and usage: one query over the covering index
+   * runs_listing and the kept counts, whatever the number of attempts.
+   */
   listRuns(): RunSummary[] {
-    return (this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC').all() as RunRow[]).map((r) => this.summary(r));
+    const rows = this.sql(
+      `SELECT ${LISTING_COLUMNS}, ${TALLY_COLUMNS} FROM runs r LEFT JOIN run_tallies t ON t.run_id = r.id ORDER BY r.created_at DESC`,
+    ).all() as ListingRow[];
+    return rows.map((r) => this.summaryOrRecount(r));
+  }
+
+  /** One run's summary, as `listRuns` has it. */
+  runSummary(id: string): RunSummary {
+    const row = this.sql(`SELECT ${LISTING_COLUMNS}, ${TALLY_COLUMNS} FROM runs r LEFT JOIN run_tallies t ON t.run_id = r.id WHERE r.id = ?`).get(id) as ListingRow | undefined;
+    if (!row) throw new AppError('not_found', `no run ${id}`);
+    return this.summaryOrRecount(row);
+  }
+
+  private summaryOrRecount(row: ListingRow): RunSummary {
+    // A LEFT JOIN: a run without a counts row (none should exist) is listed all the same.
+    return this.summary((row.attempts as number | null) === null ? { ...row, ...this.recountTally(row.id) } : row);
   }
 
   getRun(id: string): RunDetail {
     const row = this.runRow(id);
-    return { ...this.summary(row), manifest: JSON.parse(row.manifest_json) as RunManifest, attempts: this.attempts(id) };
+    return {
+      ...this.summary({ ...row, ...this.tallyRow(id) }),
+      manifest: JSON.parse(row.manifest_json) as RunManifest,
+      attempts: this.attempts(id),
+    };
   }
 
   runSettings(id: string): { status: RunStatus; concurrency: number; maxRetries: number; versionId: number; solver: SolverSpec; manifest: RunManifest; ownerPid: number | null; waiting: string | null } {
@@ -306,19 +460,41 @@ export class RunRepo {
   }
 
   attempts(runId: string): AttemptSummary[] {
-    return (this.db.prepare('SELECT * FROM attempts WHERE run_id = ? ORDER BY question_id, attempt_index, try_index').all(runId) as AttemptRow[]).map(toSummary);
+    return (this.sql(`SELECT ${this.summaryColumns()} FROM attempts WHERE run_id = ? ORDER BY question_id, attempt_index, try_index`).all(runId) as AttemptRow[]).map(toSummary);
+  }
+
+  /**
+   * The grader log and artifacts of every attempt of a run (and its steps, when asked), keyed by
+   * attempt id: one query each, where asking `attemptDetail` per attempt made three per attempt.
+   */
+  attemptExtras(runId: string, opts: { steps?: boolean } = {}): Map<string, AttemptExtras> {
+    const extras = new Map<string, AttemptExtras>();
+    const graders = this.sql('SELECT id, grader_json FROM attempts WHERE run_id = ?').all(runId) as { id: string; grader_json: string | null }[];
+    for (const g of graders) extras.set(g.id, { grader: parseOrNull<GraderLog>(g.grader_json), artifacts: [], ...(opts.steps ? { steps: [] } : {}) });
+    const artifacts = this.sql(
+      // In the attempts' order (the unique index on run_id, question_id, ...): no sort.
+      `SELECT aa.attempt_id, aa.kind, aa.name, aa.sha256, a.bytes FROM attempts t
+         JOIN attempt_artifacts aa ON aa.attempt_id = t.id JOIN artifacts a ON a.sha256 = aa.sha256
+       WHERE t.run_id = ? ORDER BY t.question_id, t.attempt_index, t.try_index, aa.name`,
+    ).all(runId) as (ArtifactInfo & { attempt_id: string })[];
+    for (const { attempt_id, ...artifact } of artifacts) extras.get(attempt_id)?.artifacts.push(artifact);
+    if (opts.steps) {
+      const steps = this.sql('SELECT s.* FROM attempts t JOIN agent_steps s ON s.attempt_id = t.id WHERE t.run_id = ? ORDER BY t.question_id, t.attempt_index, t.try_index, s.idx').all(runId) as (StepRow & { attempt_id: string })[];
+      for (const step of steps) extras.get(step.attempt_id)?.steps?.push(stepOf(step));
+    }
+    return extras;
   }
 
   attempt(id: string): AttemptSummary {
-    const row = this.db.prepare('SELECT * FROM attempts WHERE id = ?').get(id) as AttemptRow | undefined;
+    const row = this.sql('SELECT * FROM attempts WHERE id = ?').get(id) as AttemptRow | undefined;
     if (!row) throw new AppError('not_found', `no attempt ${id}`);
     return toSummary(row);
   }
 
   attemptDetail(id: string): AttemptDetail {
-    const row = this.db.prepare('SELECT * FROM attempts WHERE id = ?').get(id) as AttemptRow | undefined;
+    const row = this.sql('SELECT * FROM attempts WHERE id = ?').get(id) as AttemptRow | undefined;
     if (!row) throw new AppError('not_found', `no attempt ${id}`);
-    const phases = (this.db.prepare('SELECT phase, started_at, ended_at, status FROM attempt_phases WHERE attempt_id = ? ORDER BY started_at').all(id) as {
+    const phases = (this.sql('SELECT phase, started_at, ended_at, status FROM attempt_phases WHERE attempt_id = ? ORDER BY started_at').all(id) as {
       phase: Phase; started_at: string; ended_at: string | null; status: string | null;
     }[]).map((p) => ({ phase: p.phase, startedAt: p.started_at, endedAt: p.ended_at, status: p.status }));
     return {
@@ -331,22 +507,36 @@ export class RunRepo {
     };
   }
 
+  /** A page of an attempt's log: up to `limit` lines after the line `afterId`, in order. */
   logs(attemptId: string, afterId = 0, limit = 5000): { id: number; phase: Phase; at: string; text: string }[] {
-    return this.db
-      .prepare('SELECT id, phase, at, text FROM attempt_logs WHERE attempt_id = ? AND id > ? ORDER BY id LIMIT ?')
-      .all(attemptId, afterId, limit) as { id: number; phase: Phase; at: string; text: string }[];
+    return this.sql(
+      'SELECT id, phase, at, text FROM log_lines WHERE log = (SELECT id FROM log_attempts WHERE attempt_id = ?) AND id > ? ORDER BY id LIMIT ?',
+    ).all(attemptId, afterId, limit) as { id: number; phase: Phase; at: string; text: string }[];
+  }
+
+  /**
+   * The key of an attempt's log lines (log_attempts, migration 0010): a small integer stored
+   * on each line instead of the attempt's id. Made with the attempt's first line.
+   */
+  private logKey(attemptId: string): number {
+    const found = this.sql('SELECT id FROM log_attempts WHERE attempt_id = ?').get(attemptId) as { id: number } | undefined;
+    if (found) return found.id;
+    return (this.sql('INSERT INTO log_attempts (attempt_id) VALUES (?) RETURNING id').get(attemptId) as { id: number }).id;
+  }
+
+  private insertLogLine(attemptId: string, phase: Phase, at: string, text: string): void {
+    this.sql('INSERT INTO log_lines (log, phase, at, text) VALUES (?, ?, ?, ?)').run(this.logKey(attemptId), phase, at, text);
   }
 
   setRunStatus(id: string, status: RunStatus, ownerPid?: number | null): void {
-    this.db
-      .prepare(`UPDATE runs SET status = ?, owner_pid = coalesce(?, owner_pid),
+    this.sql(`UPDATE runs SET status = ?, owner_pid = coalesce(?, owner_pid),
         finished_at = CASE WHEN ? IN ('finished', 'cancelled') THEN ? ELSE NULL END WHERE id = ?`)
       .run(status, ownerPid ?? null, status, now(), id);
   }
 
   /** Records why a running run waits (the Docker daemon is away), or null when it no longer does. */
   setWaiting(id: string, reason: string | null): void {
-    this.db.prepare('UPDATE runs SET waiting = ? WHERE id = ?').run(reason, id);
+    this.sql('UPDATE runs SET waiting = ? WHERE id = ?').run(reason, id);
   }
 
   /**
@@ -359,17 +549,16 @@ export class RunRepo {
   requeueInterrupted(attemptId: string, note: string): boolean {
     const at = now();
     return this.db.transaction(() => {
-      const row = this.db.prepare(`SELECT phase FROM attempts WHERE id = ? AND state IN ${LIVE}`).get(attemptId) as { phase: Phase | null } | undefined;
+      const row = this.sql(`SELECT phase FROM attempts WHERE id = ? AND state IN ${LIVE}`).get(attemptId) as { phase: Phase | null } | undefined;
       if (!row) return false;
-      this.db.prepare('DELETE FROM attempt_phases WHERE attempt_id = ?').run(attemptId);
-      this.db.prepare('DELETE FROM attempt_artifacts WHERE attempt_id = ?').run(attemptId);
+      this.sql('DELETE FROM attempt_phases WHERE attempt_id = ?').run(attemptId);
+      this.sql('DELETE FROM attempt_artifacts WHERE attempt_id = ?').run(attemptId);
       // An agent's interrupted transcript goes with the pass; what it spent stays (usage_json
       // accumulates across redos: those tokens were paid for).
-      this.db.prepare('DELETE FROM agent_steps WHERE attempt_id = ?').run(attemptId);
-      this.db
-        .prepare("UPDATE attempts SET state = 'queued', phase = NULL, owner_pid = NULL, container_id = NULL, network_id = NULL, started_at = NULL, stop_reason = NULL WHERE id = ?")
+      this.sql('DELETE FROM agent_steps WHERE attempt_id = ?').run(attemptId);
+      this.sql("UPDATE attempts SET state = 'queued', phase = NULL, owner_pid = NULL, container_id = NULL, network_id = NULL, started_at = NULL, stop_reason = NULL WHERE id = ?")
         .run(attemptId);
-      this.db.prepare('INSERT INTO attempt_logs (attempt_id, phase, at, text) VALUES (?, ?, ?, ?)').run(attemptId, row.phase ?? 'starting', at, note);
+      this.insertLogLine(attemptId, row.phase ?? 'starting', at, note);
       return true;
     })();
   }
@@ -378,10 +567,9 @@ export class RunRepo {
   claim(runId: string, count: number, pid: number): AttemptSummary[] {
     if (count <= 0) return [];
     return this.db.transaction(() => {
-      const rows = this.db
-        .prepare("SELECT * FROM attempts WHERE run_id = ? AND state = 'queued' ORDER BY queued_at, attempt_index, question_id LIMIT ?")
+      const rows = this.sql("SELECT * FROM attempts WHERE run_id = ? AND state = 'queued' ORDER BY queued_at, attempt_index, question_id LIMIT ?")
         .all(runId, count) as AttemptRow[];
-      const update = this.db.prepare("UPDATE attempts SET state = 'starting', phase = 'starting', owner_pid = ?, started_at = ? WHERE id = ?");
+      const update = this.sql("UPDATE attempts SET state = 'starting', phase = 'starting', owner_pid = ?, started_at = ? WHERE id = ?");
       const at = now();
       for (const r of rows) update.run(pid, at, r.id);
       return rows.map((r) => ({ ...toSummary(r), state: 'starting' as const, phase: 'starting' as const, startedAt: at }));
@@ -391,15 +579,14 @@ export class RunRepo {
   setPhase(attemptId: string, phase: Phase, state: AttemptState): void {
     const at = now();
     this.db.transaction(() => {
-      this.db.prepare('UPDATE attempt_phases SET ended_at = ?, status = coalesce(status, ?) WHERE attempt_id = ? AND ended_at IS NULL').run(at, 'ok', attemptId);
-      this.db.prepare('INSERT OR REPLACE INTO attempt_phases (attempt_id, phase, started_at) VALUES (?, ?, ?)').run(attemptId, phase, at);
-      this.db.prepare('UPDATE attempts SET phase = ?, state = ? WHERE id = ?').run(phase, state, attemptId);
+      this.sql('UPDATE attempt_phases SET ended_at = ?, status = coalesce(status, ?) WHERE attempt_id = ? AND ended_at IS NULL').run(at, 'ok', attemptId);
+      this.sql('INSERT OR REPLACE INTO attempt_phases (attempt_id, phase, started_at) VALUES (?, ?, ?)').run(attemptId, phase, at);
+      this.sql('UPDATE attempts SET phase = ?, state = ? WHERE id = ?').run(phase, state, attemptId);
     })();
   }
 
   setContainer(attemptId: string, ids: { containerId?: string | null; networkId?: string | null }): void {
-    this.db
-      .prepare('UPDATE attempts SET container_id = coalesce(?, container_id), network_id = coalesce(?, network_id) WHERE id = ?')
+    this.sql('UPDATE attempts SET container_id = coalesce(?, container_id), network_id = coalesce(?, network_id) WHERE id = ?')
       .run(ids.containerId ?? null, ids.networkId ?? null, attemptId);
   }
 
@@ -416,15 +603,15 @@ export class RunRepo {
       grading?: GradingRecord | null;
       outsideRepoChanges?: OutsideRepoChange[] | null;
       processesLeft?: LeftProcess[] | null;
+      firstActionMs?: number | null;
     },
   ): void {
     const at = now();
     this.db.transaction(() => {
-      this.db.prepare('UPDATE attempt_phases SET ended_at = ?, status = coalesce(status, ?) WHERE attempt_id = ? AND ended_at IS NULL').run(at, outcome, attemptId);
-      this.db
-        .prepare(`UPDATE attempts SET state = ?, phase = NULL, finished_at = ?, earned = ?, patch = coalesce(?, patch),
+      this.sql('UPDATE attempt_phases SET ended_at = ?, status = coalesce(status, ?) WHERE attempt_id = ? AND ended_at IS NULL').run(at, outcome, attemptId);
+      this.sql(`UPDATE attempts SET state = ?, phase = NULL, finished_at = ?, earned = ?, patch = coalesce(?, patch),
           decision_json = coalesce(?, decision_json), grader_json = coalesce(?, grader_json), error = ?,
-          grading_json = ?, outside_changes_json = ?, processes_left_json = ?
+          grading_json = ?, outside_changes_json = ?, processes_left_json = ?, first_action_ms = ?
           WHERE id = ? AND state NOT IN ('passed','failed','timeout','error','cancelled')`)
         .run(
           outcome, at, fields.earned ?? 0, fields.patch ?? null,
@@ -433,6 +620,7 @@ export class RunRepo {
           fields.grading ? JSON.stringify(fields.grading) : null,
           fields.outsideRepoChanges ? JSON.stringify(fields.outsideRepoChanges) : null,
           fields.processesLeft ? JSON.stringify(fields.processesLeft) : null,
+          fields.firstActionMs ?? null,
           attemptId,
         );
     })();
@@ -442,9 +630,8 @@ export class RunRepo {
   retry(attempt: AttemptSummary): string {
     const id = attemptIdFor(attempt.runId, attempt.questionId, attempt.attemptIndex, attempt.tryIndex + 1);
     this.db.transaction(() => {
-      this.db.prepare('UPDATE attempts SET retried = 1 WHERE id = ?').run(attempt.id);
-      this.db
-        .prepare(`INSERT INTO attempts (id, run_id, question_id, attempt_index, try_index, state, image, price, queued_at)
+      this.sql('UPDATE attempts SET retried = 1 WHERE id = ?').run(attempt.id);
+      this.sql(`INSERT INTO attempts (id, run_id, question_id, attempt_index, try_index, state, image, price, queued_at)
           VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)`)
         .run(id, attempt.runId, attempt.questionId, attempt.attemptIndex, attempt.tryIndex + 1, attempt.image, attempt.price, now());
     })();
@@ -456,14 +643,12 @@ export class RunRepo {
    * budget, say) is recorded as their error.
    */
   cancelQueued(runId: string, reason: string | null = null): number {
-    return this.db
-      .prepare("UPDATE attempts SET state = 'cancelled', finished_at = ?, error = coalesce(?, error) WHERE run_id = ? AND state = 'queued'")
+    return this.sql("UPDATE attempts SET state = 'cancelled', finished_at = ?, error = coalesce(?, error) WHERE run_id = ? AND state = 'queued'")
       .run(now(), reason, runId).changes;
   }
 
   pendingCount(runId: string): number {
-    return (this.db
-      .prepare("SELECT count(*) AS n FROM attempts WHERE run_id = ? AND state NOT IN ('passed','failed','timeout','error','cancelled')")
+    return (this.sql("SELECT count(*) AS n FROM attempts WHERE run_id = ? AND state NOT IN ('passed','failed','timeout','error','cancelled')")
       .get(runId) as { n: number }).n;
   }
 
@@ -472,19 +657,16 @@ export class RunRepo {
    * siblings are untouched, so nothing finished is ever redone.
    */
   requeueOrphans(isAlive: (pid: number) => boolean): { attemptId: string; containerId: string | null; networkId: string | null }[] {
-    const rows = this.db.prepare(`SELECT * FROM attempts WHERE state IN ${LIVE}`).all() as AttemptRow[];
+    const rows = this.sql(`SELECT * FROM attempts WHERE state IN ${LIVE}`).all() as AttemptRow[];
     const orphans = rows.filter((r) => r.owner_pid === null || !isAlive(r.owner_pid));
     const at = now();
     this.db.transaction(() => {
       for (const r of orphans) {
-        this.db.prepare("UPDATE attempt_phases SET ended_at = ?, status = 'interrupted' WHERE attempt_id = ? AND ended_at IS NULL").run(at, r.id);
-        this.db.prepare("DELETE FROM attempt_phases WHERE attempt_id = ?").run(r.id);
-        this.db
-          .prepare("UPDATE attempts SET state = 'queued', phase = NULL, owner_pid = NULL, container_id = NULL, network_id = NULL, started_at = NULL WHERE id = ?")
+        this.sql("UPDATE attempt_phases SET ended_at = ?, status = 'interrupted' WHERE attempt_id = ? AND ended_at IS NULL").run(at, r.id);
+        this.sql("DELETE FROM attempt_phases WHERE attempt_id = ?").run(r.id);
+        this.sql("UPDATE attempts SET state = 'queued', phase = NULL, owner_pid = NULL, container_id = NULL, network_id = NULL, started_at = NULL WHERE id = ?")
           .run(r.id);
-        this.db.prepare('INSERT INTO attempt_logs (attempt_id, phase, at, text) VALUES (?, ?, ?, ?)').run(
-          r.id, r.phase ?? 'starting', at, `interrupted (process ${r.owner_pid ?? '?'} is gone); queued again`,
-        );
+        this.insertLogLine(r.id, r.phase ?? 'starting', at, `interrupted (process ${r.owner_pid ?? '?'} is gone); queued again`);
       }
     })();
     return orphans.map((r) => ({ attemptId: r.id, containerId: r.container_id, networkId: r.network_id }));
@@ -492,22 +674,28 @@ export class RunRepo {
 
   /** Runs that were running in a process that is gone: they can be resumed. */
   orphanedRuns(isAlive: (pid: number) => boolean): string[] {
-    return (this.db.prepare("SELECT id, owner_pid FROM runs WHERE status IN ('running', 'queued')").all() as { id: string; owner_pid: number | null }[])
+    return (this.sql("SELECT id, owner_pid FROM runs WHERE status IN ('running', 'queued')").all() as { id: string; owner_pid: number | null }[])
       .filter((r) => r.owner_pid === null || !isAlive(r.owner_pid))
       .map((r) => r.id);
   }
 
   /** Attempt ids currently live in a running process, for the reaper. */
   liveAttemptIds(isAlive: (pid: number) => boolean): Set<string> {
-    const rows = this.db.prepare(`SELECT id, owner_pid FROM attempts WHERE state IN ${LIVE}`).all() as { id: string; owner_pid: number | null }[];
+    const rows = this.sql(`SELECT id, owner_pid FROM attempts WHERE state IN ${LIVE}`).all() as { id: string; owner_pid: number | null }[];
     return new Set(rows.filter((r) => r.owner_pid !== null && isAlive(r.owner_pid)).map((r) => r.id));
   }
 
   appendLogs(lines: LogLine[]): void {
     if (lines.length === 0) return;
-    const insert = this.db.prepare('INSERT INTO attempt_logs (attempt_id, phase, at, text) VALUES (?, ?, ?, ?)');
+    const insert = this.sql('INSERT INTO log_lines (log, phase, at, text) VALUES (?, ?, ?, ?)');
     this.db.transaction(() => {
-      for (const l of lines) insert.run(l.attemptId, l.phase, l.at, l.text);
+      // A batch holds a few attempts' lines: each attempt's key is looked up once.
+      const keys = new Map<string, number>();
+      for (const l of lines) {
+        let key = keys.get(l.attemptId);
+        if (key === undefined) keys.set(l.attemptId, (key = this.logKey(l.attemptId)));
+        insert.run(key, l.phase, l.at, l.text);
+      }
     })();
   }
 
@@ -517,9 +705,7 @@ export class RunRepo {
    * null when no attempt recorded usage (gold, null and predictions runs).
    */
   runUsage(runId: string): UsageSummary | null {
-    const rows = this.db.prepare('SELECT usage_json FROM attempts WHERE run_id = ? AND usage_json IS NOT NULL').all(runId) as { usage_json: string }[];
-    if (rows.length === 0) return null;
-    return rows.reduce((sum, r) => sumUsage(sum, JSON.parse(r.usage_json) as UsageSummary), NO_USAGE);
+    return usageOfTally(this.tallyRow(runId));
   }
 
   /**
@@ -528,76 +714,57 @@ export class RunRepo {
    */
   setAgentResult(attemptId: string, usage: UsageSummary, stopReason: StopReason | null, agentUsage: AgentOwnUsage | null = null): void {
     this.db.transaction(() => {
-      const row = this.db.prepare('SELECT usage_json FROM attempts WHERE id = ?').get(attemptId) as { usage_json: string | null } | undefined;
+      const row = this.sql('SELECT usage_json FROM attempts WHERE id = ?').get(attemptId) as { usage_json: string | null } | undefined;
       const total = row?.usage_json ? sumUsage(JSON.parse(row.usage_json) as UsageSummary, usage) : usage;
-      this.db
-        .prepare('UPDATE attempts SET usage_json = ?, stop_reason = ?, agent_usage_json = coalesce(?, agent_usage_json) WHERE id = ?')
+      this.sql('UPDATE attempts SET usage_json = ?, stop_reason = ?, agent_usage_json = coalesce(?, agent_usage_json) WHERE id = ?')
         .run(JSON.stringify(total), stopReason, agentUsage ? JSON.stringify(agentUsage) : null, attemptId);
     })();
   }
 
   /** Appends one step of an attempt's transcript (an index already stored is replaced). */
   addStep(attemptId: string, step: AgentStepRecord): void {
-    this.db
-      .prepare(
-        `INSERT OR REPLACE INTO agent_steps (attempt_id, idx, at, kind, message, tool_call_json, observation, observation_bytes, observation_sha256,
-           exit_code, duration_ms, usage_json, cost_usd, fallback, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        attemptId,
-        step.index,
-        step.at,
-        step.kind,
-        step.message,
-        step.toolCall === null ? null : JSON.stringify(step.toolCall),
-        step.observation,
-        step.observationBytes,
-        step.observationSha256,
-        step.exitCode,
-        Math.round(step.durationMs),
-        step.usage === null ? null : JSON.stringify(step.usage),
-        step.costUsd,
-        step.fallback ? 1 : 0,
-        step.note,
-      );
+    this.sql(
+      `INSERT OR REPLACE INTO agent_steps (attempt_id, idx, at, kind, message, tool_call_json, observation, observation_bytes, observation_sha256,
+         exit_code, duration_ms, usage_json, cost_usd, fallback, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      attemptId,
+      step.index,
+      step.at,
+      step.kind,
+      step.message,
+      step.toolCall === null ? null : JSON.stringify(step.toolCall),
+      step.observation,
+      step.observationBytes,
+      step.observationSha256,
+      step.exitCode,
+      Math.round(step.durationMs),
+      step.usage === null ? null : JSON.stringify(step.usage),
+      step.costUsd,
+      step.fallback ? 1 : 0,
+      step.note,
+    );
   }
 
   /** An attempt's transcript, in order; only steps after `afterIndex` when given. */
   steps(attemptId: string, afterIndex = -1): AgentStepRecord[] {
-    const rows = this.db.prepare('SELECT * FROM agent_steps WHERE attempt_id = ? AND idx > ? ORDER BY idx').all(attemptId, afterIndex) as StepRow[];
-    return rows.map((r) => ({
-      index: r.idx,
-      at: r.at,
-      kind: r.kind,
-      message: r.message,
-      toolCall: r.tool_call_json === null ? null : (JSON.parse(r.tool_call_json) as AgentStepRecord['toolCall']),
-      observation: r.observation,
-      observationBytes: r.observation_bytes,
-      observationSha256: r.observation_sha256,
-      exitCode: r.exit_code,
-      durationMs: r.duration_ms,
-      usage: r.usage_json === null ? null : (JSON.parse(r.usage_json) as AgentStepRecord['usage']),
-      costUsd: r.cost_usd,
-      fallback: r.fallback === 1,
-      note: r.note,
-    }));
+    const rows = this.sql('SELECT * FROM agent_steps WHERE attempt_id = ? AND idx > ? ORDER BY idx').all(attemptId, afterIndex) as StepRow[];
+    return rows.map(stepOf);
   }
 
   deleteRun(runId: string): void {
     this.runRow(runId);
-    this.db.prepare('DELETE FROM runs WHERE id = ?').run(runId);
+    this.sql('DELETE FROM runs WHERE id = ?').run(runId);
   }
 
   addArtifact(attemptId: string, a: ArtifactInfo): void {
     this.db.transaction(() => {
-      this.db.prepare('INSERT OR IGNORE INTO artifacts (sha256, bytes, created_at) VALUES (?, ?, ?)').run(a.sha256, a.bytes, now());
-      this.db.prepare('INSERT OR REPLACE INTO attempt_artifacts (attempt_id, kind, name, sha256) VALUES (?, ?, ?, ?)').run(attemptId, a.kind, a.name, a.sha256);
+      this.sql('INSERT OR IGNORE INTO artifacts (sha256, bytes, created_at) VALUES (?, ?, ?)').run(a.sha256, a.bytes, now());
+      this.sql('INSERT OR REPLACE INTO attempt_artifacts (attempt_id, kind, name, sha256) VALUES (?, ?, ?, ?)').run(attemptId, a.kind, a.name, a.sha256);
     })();
   }
 
   artifactsOf(attemptId: string): ArtifactInfo[] {
-    return this.db
-      .prepare('SELECT aa.kind, aa.name, aa.sha256, a.bytes FROM attempt_artifacts aa JOIN artifacts a ON a.sha256 = aa.sha256 WHERE aa.attempt_id = ? ORDER BY aa.name')
+    return this.sql('SELECT aa.kind, aa.name, aa.sha256, a.bytes FROM attempt_artifacts aa JOIN artifacts a ON a.sha256 = aa.sha256 WHERE aa.attempt_id = ? ORDER BY aa.name')
       .all(attemptId) as ArtifactInfo[];
   }
 
@@ -610,13 +777,12 @@ export class RunRepo {
     run: { id: string; datasetId: string; versionId: number; solver: SolverSpec; manifest: RunManifest; at: string },
     attempts: { questionId: string; attemptIndex: number; state: AttemptOutcome; image: string; price: number; earned: number; usage: UsageSummary | null }[],
   ): void {
-    const insertAttempt = this.db.prepare(
+    const insertAttempt = this.sql(
       `INSERT INTO attempts (id, run_id, question_id, attempt_index, try_index, state, image, price, earned, queued_at, started_at, finished_at, usage_json)
        VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, NULL, ?, ?)`,
     );
     this.db.transaction(() => {
-      this.db
-        .prepare(`INSERT INTO runs (id, status, dataset_id, version_id, solver_json, manifest_json, concurrency, max_retries, owner_pid, created_at, finished_at)
+      this.sql(`INSERT INTO runs (id, status, dataset_id, version_id, solver_json, manifest_json, concurrency, max_retries, owner_pid, created_at, finished_at)
           VALUES (?, 'finished', ?, ?, ?, ?, 1, 0, NULL, ?, ?)`)
         .run(run.id, run.datasetId, run.versionId, JSON.stringify(run.solver), JSON.stringify(run.manifest), run.at, run.at);
       for (const a of attempts) {

@@ -26,6 +26,7 @@ import {
 } from './format';
 import { navigateRuns, runsHash } from './route';
 import { retriedTryIds, type RunSnapshot } from './run-state';
+import { useRowWindow, WINDOW_FROM } from './row-window';
 import { useRunsStore } from './runs-store';
 import { ConfirmButton, downloadJson, RunStatusBadge, StateBadge, useNow } from './widgets';
 
@@ -210,8 +211,12 @@ function AgentManifestFacts({ solver }: { solver: BuiltinSolverSpec }): ReactEle
 function ManifestPanel({ runId, manifest }: { runId: string; manifest: RunManifest }): ReactElement {
   const images = Object.entries(manifest.images);
   const limits = manifest.limits;
+  // A full run names an image per task (1,488 rows): drawn once the panel is opened, not with
+  // the run, which then opened several times slower. A short list is drawn at once.
+  const [opened, setOpened] = useState(false);
+  const drawImages = opened || images.length < WINDOW_FROM;
   return (
-    <details className="panel manifest" data-testid="manifest">
+    <details className="panel manifest" data-testid="manifest" onToggle={(e) => e.currentTarget.open && setOpened(true)}>
       <summary>
         <span className="summary-title">Manifest</span>
         <span className="muted">
@@ -257,28 +262,30 @@ function ManifestPanel({ runId, manifest }: { runId: string; manifest: RunManife
           <Fact label="Created">{formatDateTime(manifest.createdAt)}</Fact>
         </dl>
         <h4>Images</h4>
-        <table className="plain-table images-table">
-          <thead>
-            <tr>
-              <th>Task</th>
-              <th>Image</th>
-              <th>Id</th>
-              <th>Profile</th>
-            </tr>
-          </thead>
-          <tbody>
-            {images.map(([questionId, image]) => (
-              <tr key={questionId}>
-                <td className="mono">{questionId}</td>
-                <td className="mono">{image.name}</td>
-                <td className="mono muted" title={image.id ?? ''}>
-                  {image.id ? image.id.replace(/^sha256:/, '').slice(0, 12) : '—'}
-                </td>
-                <td>{manifest.profile[questionId] ?? '—'}</td>
+        {drawImages && (
+          <table className="plain-table images-table">
+            <thead>
+              <tr>
+                <th>Task</th>
+                <th>Image</th>
+                <th>Id</th>
+                <th>Profile</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {images.map(([questionId, image]) => (
+                <tr key={questionId}>
+                  <td className="mono">{questionId}</td>
+                  <td className="mono">{image.name}</td>
+                  <td className="mono muted" title={image.id ?? ''}>
+                    {image.id ? image.id.replace(/^sha256:/, '').slice(0, 12) : '—'}
+                  </td>
+                  <td>{manifest.profile[questionId] ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
         <button type="button" onClick={() => downloadJson(`${runId}.manifest.json`, { runId, ...manifest })}>
           Export manifest
         </button>
@@ -297,11 +304,14 @@ function Elapsed({ attempt }: { attempt: AttemptSummary }): ReactElement {
 /** One try in the ledger; unchanged attempts keep their object, so memo skips them. */
 const AttemptRow = memo(function AttemptRow({
   attempt: a,
+  index,
   selected,
   wasRetried,
   agent,
 }: {
   attempt: AttemptSummary;
+  /** Its place in the ledger (0-based), for assistive technology when only some rows are drawn. */
+  index: number;
   selected: boolean;
   wasRetried: boolean;
   /** Show the agent's columns: tokens, dollars spent, stop reason. */
@@ -311,6 +321,7 @@ const AttemptRow = memo(function AttemptRow({
   return (
     <tr
       className={`attempt-row${selected ? ' selected' : ''}${wasRetried ? ' retried' : ''}`}
+      aria-rowindex={index + 2}
       data-attempt-id={a.id}
       data-question-id={a.questionId}
       data-state={a.state}
@@ -365,12 +376,15 @@ const AttemptRow = memo(function AttemptRow({
   );
 });
 
+/** Every try of the run; a long ledger draws only the rows in view (see row-window). */
 function AttemptsTable({ run, openAttemptId }: { run: RunSnapshot; openAttemptId: string | null }): ReactElement {
   const retried = useMemo(() => retriedTryIds(run.attempts), [run.attempts]);
   const agent = run.solver.kind === 'builtin';
+  const { bodyRef, window: rows } = useRowWindow(run.attempts.length, 'attempt-row');
+  const columns = agent ? 9 : 6;
   return (
     <div className="table-wrap">
-      <table className="data-table attempts-table" aria-label="Attempts">
+      <table className="data-table attempts-table" aria-label="Attempts" aria-rowcount={run.attempts.length + 1} data-row-count={run.attempts.length}>
         <thead>
           <tr>
             <th>Question</th>
@@ -388,10 +402,27 @@ function AttemptsTable({ run, openAttemptId }: { run: RunSnapshot; openAttemptId
             )}
           </tr>
         </thead>
-        <tbody>
-          {run.attempts.map((a) => (
-            <AttemptRow key={a.id} attempt={a} selected={a.id === openAttemptId} wasRetried={retried.has(a.id)} agent={agent} />
+        <tbody ref={bodyRef}>
+          {rows.first > 0 && (
+            <tr className="spacer" aria-hidden="true" style={{ height: rows.first * rows.rowHeight }}>
+              <td colSpan={columns} />
+            </tr>
+          )}
+          {run.attempts.slice(rows.first, rows.last).map((a, i) => (
+            <AttemptRow
+              key={a.id}
+              attempt={a}
+              index={rows.first + i}
+              selected={a.id === openAttemptId}
+              wasRetried={retried.has(a.id)}
+              agent={agent}
+            />
           ))}
+          {rows.last < run.attempts.length && (
+            <tr className="spacer" aria-hidden="true" style={{ height: (run.attempts.length - rows.last) * rows.rowHeight }}>
+              <td colSpan={columns} />
+            </tr>
+          )}
         </tbody>
       </table>
     </div>
