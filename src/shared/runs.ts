@@ -151,6 +151,8 @@ export interface AttemptSummary {
   processesLeft?: LeftProcess[] | null;
   /** CLI agents: the tokens the agent's own log counted (the proxy's `usage` is authoritative). */
   agentUsage?: AgentOwnUsage | null;
+  /** Milliseconds from the attempt's start to the solver's first command in the container (null: it never acted). */
+  firstActionMs?: number | null;
 }
 
 export interface AttemptDetail extends AttemptSummary {

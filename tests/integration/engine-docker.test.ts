@@ -52,6 +52,8 @@ describe.skipIf(!runnable)('engine on the sample benchmark (real Docker)', () =>
     expect(final.length).toBe(wb.datasets.listTasks({ datasetId: 'sample' }).length);
     expect(final.filter((a) => a.state !== 'passed').map((a) => `${a.questionId}: ${a.state} ${a.error ?? ''}`)).toEqual([]);
     expect(run.tally.earned).toBe(run.tally.available);
+    // Every gold solver acted once its container was set up and cut off.
+    expect(final.filter((a) => !(Number(a.firstActionMs) > 0)).map((a) => a.questionId)).toEqual([]);
     expect(run.status).toBe('finished');
     expect(run.manifest).toMatchObject({ dataset: { id: 'sample' }, solver: { kind: 'gold' }, concurrency: 2, testRuns: 3 });
     expect(run.manifest.images['9001']?.id).toMatch(/^sha256:/);

@@ -138,6 +138,8 @@ describe('the official profile', () => {
     expect(rec.removed).toBe(1);
     const [attempt] = wb.runs.getRun(runId).attempts;
     expect(attempt).toMatchObject({ state: 'passed', earned: 500 });
+    // The gold solver's first command came after the set-up: its time is in the ledger.
+    expect(attempt?.firstActionMs).toEqual(expect.any(Number));
     expect(wb.runs.attemptDetail(attempt!.id).grader).toMatchObject({ variant: 'ic_swe', pytestExit: 0, testRuns: [{ exitCode: 0 }] });
     await wb.close();
   });
@@ -215,6 +217,8 @@ describe('the official profile', () => {
   it('fails a manager task that wrote no decision, without an error', async () => {
     const { wb, runId } = await runWith([], ['503-manager-0'], 'null');
     expect(wb.runs.getRun(runId).tally).toMatchObject({ failed: 1, error: 0 });
+    // The null solver never acts in the container: no time to first action.
+    expect(wb.runs.getRun(runId).attempts[0]?.firstActionMs).toBeNull();
     await wb.close();
   });
 
