@@ -148,7 +148,7 @@ describe.skipIf(!runnable)('faults (real Docker)', () => {
 
     it('ends the attempt in a clear system error, keeps the verdict, the ledger and no partial file', async () => {
       const runId = await wb.engine.createRun({ datasetId: 'sample', taskIds: ['9001'], solver: { kind: 'gold' } });
-      // When grading starts, leave 256 kB: room for the ledger's last writes (a few pages of
+      // When grading starts, leave 512 kB: room for the ledger's last writes (some pages of
       // WAL), not for the video (~0.4 MB) or the trace (~1 MB) of a headful browser session.
       let filled = false;
       wb.events.subscribe((name, payload) => {
@@ -156,7 +156,7 @@ describe.skipIf(!runnable)('faults (real Docker)', () => {
         if (!filled && name === 'run.event' && e.type === 'attempt' && e.attempt.state === 'grading') {
           filled = true;
           wb.db.pragma('wal_checkpoint(TRUNCATE)');
-          disk.fillLeaving(256 * 1024);
+          disk.fillLeaving(512 * 1024);
         }
       });
       await wb.engine.start(runId);

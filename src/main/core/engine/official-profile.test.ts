@@ -186,6 +186,19 @@ describe('the official profile', () => {
     await wb.close();
   });
 
+  it("stops the run with the reason when the ledger cannot record an attempt's end, instead of waiting for it forever", async () => {
+    const { runtime } = recordingRuntime(['0']);
+    const wb = new Workbench({ dataDir: dir, version: 'test', transport: 'cli', runtime });
+    await importDataset(wb.datasets, { path: path.join(fixtures, 'tasks-current.csv'), name: 'official' });
+    const runId = await wb.engine.createRun({ datasetId: 'official', taskIds: ['601'], solver: { kind: 'gold' }, concurrency: 1 });
+    // As SQLite on a full disk: the attempt's last write is refused.
+    wb.runs.finish = () => {
+      throw new Error('database or disk is full');
+    };
+    await expect(wb.engine.start(runId)).rejects.toThrow(`run ${runId} stopped: the ledger could not record an attempt's end (database or disk is full)`);
+    await wb.close();
+  });
+
   it('treats exit code 2 as a system error and retries in a fresh container, keeping every try', async () => {
     const { wb, rec, runId } = await runWith(['2', '2', '0'], ['601']);
     expect(rec.specs).toHaveLength(3);

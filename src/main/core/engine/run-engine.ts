@@ -282,7 +282,9 @@ export class RunEngine {
 
   private async drive(runId: string, active: ActiveRun, setWake: (wake: () => void) => void): Promise<void> {
     const running = new Set<Promise<void>>();
+    let ledgerFailure: unknown = null;
     for (;;) {
+      if (ledgerFailure !== null) break;
       const settings = this.deps.runs.runSettings(runId);
       // Cancelled, or this process is shutting down: start nothing new; what runs was aborted.
       if (settings.status === 'cancelled' || active.controller.signal.aborted) break;
@@ -295,10 +297,14 @@ export class RunEngine {
       } else if (settings.status === 'running') {
         for (const attempt of this.deps.runs.claim(runId, settings.concurrency - running.size, this.pid)) {
           this.emitAttempt(attempt.id);
-          const p: Promise<void> = this.execute(attempt, active).finally(() => {
-            running.delete(p);
-            active.wake();
-          });
+          const p: Promise<void> = this.execute(attempt, active)
+            // The ledger refused to record the attempt (a full disk): its row stays unfinished,
+            // so waiting for it would never end. The drive stops and says why instead.
+            .catch((error: unknown) => void (ledgerFailure ??= error))
+            .finally(() => {
+              running.delete(p);
+              active.wake();
+            });
           running.add(p);
         }
       }
@@ -314,6 +320,10 @@ export class RunEngine {
     }
     await Promise.allSettled([...running]);
     await Promise.allSettled([...active.removing]);
+    if (ledgerFailure !== null) {
+      const why = ledgerFailure instanceof Error ? ledgerFailure.message : String(ledgerFailure);
+      throw new AppError('internal', `run ${runId} stopped: the ledger could not record an attempt's end (${why})`);
+    }
     // Whatever ends the drive (pause, cancel, shutdown) ends its wait for the daemon too.
     if (this.deps.runs.runSettings(runId).waiting !== null) {
       this.deps.runs.setWaiting(runId, null);
