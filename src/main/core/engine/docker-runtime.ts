@@ -26,6 +26,14 @@ import {
 } from './container-runtime';
 import { readTar, TarError } from './tar-reader';
 
+/** What the runtime reads of a network's inspection. */
+interface NetworkInfo {
+  Id: string;
+  Internal?: boolean;
+  Options?: Record<string, string>;
+  IPAM?: { Config?: { Gateway?: string }[] };
+}
+
 /** Output kept in memory per exec; longer output keeps its tail (the end says what failed). */
 const MAX_OUTPUT_CHARS = 2 * 1024 * 1024;
 
@@ -199,37 +207,17 @@ export class DockerRuntime implements ContainerRuntime {
    * until their set-up is done and it is cut. It carries no attempt label: the reaper leaves it.
    */
   private attemptNetwork(): Promise<{ name: string; id: string }> {
-    this.attempts ??= (async () => {
-      const name = `lancer-net-${this.storeId.slice(0, 12)}`;
-      const inspect = async (): Promise<{ name: string; id: string } | null> => {
-        try {
-          const info = (await this.docker.getNetwork(name).inspect()) as { Id: string; Internal?: boolean; Options?: Record<string, string> };
-          if (info.Internal || info.Options?.['com.docker.network.bridge.enable_icc'] !== 'false') {
-            throw new Error(`the network ${name} exists but is not the workbench's (it must allow the internet and drop traffic between containers); remove it (docker network rm ${name})`);
-          }
-          return { name, id: info.Id };
-        } catch (error) {
-          if ((error as { statusCode?: number }).statusCode === 404) return null;
-          throw error;
+    this.attempts ??= this.storeNetwork(
+      `lancer-net-${this.storeId.slice(0, 12)}`,
+      { Options: { 'com.docker.network.bridge.enable_icc': 'false' } },
+      (name, info) => {
+        if (info.Internal || info.Options?.['com.docker.network.bridge.enable_icc'] !== 'false') {
+          throw new Error(`the network ${name} exists but is not the workbench's (it must allow the internet and drop traffic between containers); remove it (docker network rm ${name})`);
         }
-      };
-      const known = await inspect();
-      if (known) return known;
-      await this.docker
-        .createNetwork({
-          Name: name,
-          Driver: 'bridge',
-          CheckDuplicate: true,
-          Options: { 'com.docker.network.bridge.enable_icc': 'false' },
-          Labels: { [LABEL_APP]: LABEL_APP_VALUE, [LABEL_STORE]: this.storeId },
-        })
-        .catch((e: { statusCode?: number }) => {
-          if (e.statusCode !== 409) throw e; // made meanwhile by another process of this store
-        });
-      const made = await inspect();
-      if (!made) throw new Error(`the network ${name} could not be created`);
-      return made;
-    })();
+        return { name, id: info.Id };
+      },
+    );
+    // A failure is not remembered: the next attempt tries again.
     this.attempts.catch(() => (this.attempts = undefined));
     return this.attempts;
   }
@@ -240,34 +228,44 @@ export class DockerRuntime implements ContainerRuntime {
    * container on it can reach. It carries no attempt label: the reaper leaves it.
    */
   egressNetwork(): Promise<{ name: string; gateway: string }> {
-    this.egress ??= (async () => {
-      const name = `lancer-egress-${this.storeId.slice(0, 12)}`;
-      const inspect = async (): Promise<{ name: string; gateway: string } | null> => {
-        try {
-          const info = (await this.docker.getNetwork(name).inspect()) as { Internal?: boolean; IPAM?: { Config?: { Gateway?: string }[] } };
-          const gateway = info.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
-          if (!info.Internal) throw new Error(`the network ${name} exists but is not internal; remove it (docker network rm ${name})`);
-          if (!gateway) throw new Error(`the network ${name} has no gateway address`);
-          return { name, gateway };
-        } catch (error) {
-          if ((error as { statusCode?: number }).statusCode === 404) return null;
-          throw error;
-        }
-      };
-      const known = await inspect();
-      if (known) return known;
-      await this.docker
-        .createNetwork({ Name: name, Driver: 'bridge', Internal: true, CheckDuplicate: true, Labels: { [LABEL_APP]: LABEL_APP_VALUE, [LABEL_STORE]: this.storeId } })
-        .catch((e: { statusCode?: number }) => {
-          if (e.statusCode !== 409) throw e; // made meanwhile by another process of this store
-        });
-      const made = await inspect();
-      if (!made) throw new Error(`the network ${name} could not be created`);
-      return made;
-    })();
-    // A failure is not remembered: the next attempt tries again.
+    this.egress ??= this.storeNetwork(`lancer-egress-${this.storeId.slice(0, 12)}`, { Internal: true }, (name, info) => {
+      const gateway = info.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
+      if (!info.Internal) throw new Error(`the network ${name} exists but is not internal; remove it (docker network rm ${name})`);
+      if (!gateway) throw new Error(`the network ${name} has no gateway address`);
+      return { name, gateway };
+    });
     this.egress.catch(() => (this.egress = undefined));
     return this.egress;
+  }
+
+  /**
+   * One of the store's own networks, made once: the existing one when `accept` takes it (it
+   * throws for a network of that name made otherwise), else created, tolerating another process
+   * of the store creating it meanwhile.
+   */
+  private async storeNetwork<T>(
+    name: string,
+    options: { Internal?: boolean; Options?: Record<string, string> },
+    accept: (name: string, info: NetworkInfo) => T,
+  ): Promise<T> {
+    const inspect = async (): Promise<T | null> => {
+      try {
+        return accept(name, (await this.docker.getNetwork(name).inspect()) as NetworkInfo);
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return null;
+        throw error;
+      }
+    };
+    const known = await inspect();
+    if (known) return known;
+    await this.docker
+      .createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, ...options, Labels: { [LABEL_APP]: LABEL_APP_VALUE, [LABEL_STORE]: this.storeId } })
+      .catch((e: { statusCode?: number }) => {
+        if (e.statusCode !== 409) throw e; // made meanwhile by another process of this store
+      });
+    const made = await inspect();
+    if (!made) throw new Error(`the network ${name} could not be created`);
+    return made;
   }
 
   async imageId(image: string): Promise<string | null> {
