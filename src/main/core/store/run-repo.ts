@@ -184,18 +184,8 @@ function stepOf(r: StepRow): AgentStepRecord {
   };
 }
 
-/** A run's maintained counts (table run_tallies, kept by triggers on attempts; migration 0010). */
-interface TallyRow {
-  tasks: number;
-  attempts: number;
-  passed: number;
-  failed: number;
-  timeout: number;
-  error: number;
-  cancelled: number;
-  pending: number;
-  earned: number;
-  available: number;
+/** A run's maintained counts (table run_tallies, kept by triggers on attempts; migration 0010): the tally, then its usage. */
+interface TallyRow extends Tally {
   usage_tries: number;
   requests: number;
   input_tokens: number;
