@@ -3,6 +3,7 @@
  */
 import { z } from 'zod';
 import { assertNever } from './result';
+import { clusterNameSchema } from './clusters';
 import { builtinSolverInputSchema, type AgentOwnUsage, type AgentStepRecord, type BuiltinSolverSpec, type StopReason, type UsageSummary } from './agents';
 
 /** Where an attempt is. The first five are live; the rest are final and never change again. */
@@ -100,6 +101,11 @@ export interface RunManifest {
   concurrency: number;
   limits: { cpus: number; memoryMb: number; shmMb: number };
   host: { platform: string; arch: string; node: string; docker: string | null };
+  /**
+   * The Docker Swarm the attempts ran on (`lancer run --cluster`), with its nodes when the run
+   * was made; absent for runs on the local daemon.
+   */
+  cluster?: { name: string; kind: 'swarm'; manager: string; nodes: { hostname: string; cpus: number; memoryBytes: number; docker: string | null }[] };
 }
 
 /** A solver's short name: gold, null, a predictions file's name, `imported <label>`, `agent <model>`. */
@@ -153,6 +159,8 @@ export interface AttemptSummary {
   agentUsage?: AgentOwnUsage | null;
   /** Milliseconds from the attempt's start to the solver's first command in the container (null: it never acted). */
   firstActionMs?: number | null;
+  /** The cluster node (hostname) the attempt's container ran on; null on the local daemon. */
+  node?: string | null;
 }
 
 export interface AttemptDetail extends AttemptSummary {
@@ -252,6 +260,8 @@ export const runStartSchema = z
     monolith: z.boolean().optional(),
     /** How attempts are graded; default: the setting gradingMode for agents, official for gold, null and predictions. */
     grading: z.enum(gradingModes).optional(),
+    /** Runs the attempts on this Docker Swarm (`lancer cluster add`) instead of the local daemon. */
+    cluster: clusterNameSchema.optional(),
   })
   .strict();
 

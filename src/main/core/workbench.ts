@@ -30,6 +30,9 @@ import { AgentCache } from './agents/cli/agent-cache';
 import { inBackground, logBackgroundFailure } from './background';
 import { EndpointService } from './agents/endpoints/endpoint-service';
 import { FileSecretStore, type SecretStore } from './agents/endpoints/secret-store';
+import { ClusterRepo } from './store/cluster-repo';
+import { ClusterService } from './cluster/cluster-service';
+import type { TaskContainer } from './engine/container-runtime';
 
 export interface WorkbenchOptions {
   dataDir: string;
@@ -75,6 +78,8 @@ export class Workbench {
   readonly secrets: SecretStore;
   /** Named model endpoints (endpoints.*, `lancer endpoints`) and the resolver runs use. */
   readonly endpoints: EndpointService;
+  /** Docker Swarms runs may use (`lancer cluster`, runs.start with `cluster`). */
+  readonly clusters: ClusterService;
   readonly events = new EventBus();
   readonly docker: Dockerode;
   private lastDockerStatus: DockerStatus | undefined;
@@ -106,6 +111,7 @@ export class Workbench {
       this.runs.addArtifact(attemptId, { kind, name, sha256, bytes });
     };
     const runtime = (this.runtime = options.runtime ?? new DockerRuntime(this.docker, storeIdFor(options.dataDir)));
+    this.clusters = new ClusterService({ repo: new ClusterRepo(this.db), local: this.docker, storeId: storeIdFor(options.dataDir) });
     this.agents = new AgentService({
       agentCache: this.agentCache,
       egressNetwork: runtime.egressNetwork ? () => runtime.egressNetwork!() : undefined,
@@ -135,6 +141,11 @@ export class Workbench {
       settings: () => this.settings.get(),
       events: this.events,
       runtime,
+      clusters: {
+        runtime: (name) => this.clusters.runtime(name),
+        describe: (name) => this.clusters.describe(name),
+        names: () => this.clusters.list().map((c) => c.name),
+      },
       appVersion: options.version,
       imageHooks: createRunImageHooks({ docker: this.docker, use: this.imageUse, settings: () => this.settings.get() }),
       // Outage detection pings the daemon the runtime talks to; an injected runtime has none.
@@ -145,17 +156,23 @@ export class Workbench {
       },
     });
     this.replays = new ReplayService(this.runs, this.artifacts);
-    this.live = new LiveScreens(this.docker, (attemptId) => this.runningContainer(attemptId));
+    this.live = new LiveScreens((attemptId) => this.runningContainer(attemptId));
   }
 
-  /** The container of an attempt that is running now (for live screens). */
-  private runningContainer(attemptId: string): string | null {
+  /**
+   * The container of an attempt that is running now (for live screens), on the local daemon or
+   * on its run's cluster node; the attempt may belong to another process (a CLI run).
+   */
+  private async runningContainer(attemptId: string): Promise<TaskContainer | null> {
+    let attempt;
     try {
-      const a = this.runs.attempt(attemptId);
-      return ['starting', 'setup', 'solving', 'grading'].includes(a.state) ? a.containerId : null;
+      attempt = this.runs.attempt(attemptId);
     } catch {
       return null;
     }
+    if (!['starting', 'setup', 'solving', 'grading'].includes(attempt.state) || !attempt.containerId) return null;
+    const runtime = this.engine.runtimeOf(this.runs.runSettings(attempt.runId).manifest);
+    return (await runtime.attach?.({ containerId: attempt.containerId, node: attempt.node ?? null })) ?? null;
   }
 
   /**
@@ -231,6 +248,7 @@ export class Workbench {
     await this.engine.shutdown();
     await this.agents.stop();
     await this.runtime.dispose?.();
+    await this.clusters.dispose();
     this.db.close();
   }
 }

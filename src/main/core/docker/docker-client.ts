@@ -1,6 +1,8 @@
 /**
  * The one place the app imports dockerode. Everything else receives a `Dockerode` instance.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import Dockerode from 'dockerode';
 import type { DockerStatus } from '../../../shared/domain';
 
@@ -9,6 +11,26 @@ export type { Dockerode };
 /** A client for the local daemon: DOCKER_HOST when set, else the default socket or pipe. */
 export function createDockerClient(): Dockerode {
   return new Dockerode();
+}
+
+/**
+ * A client for a daemon named by address: `unix:///path` (a socket here) or `tcp://host:port`
+ * with mutual TLS from `tlsDir` (ca.pem, cert.pem, key.pem, as Docker's own client expects).
+ * Plain TCP is refused: a daemon that takes commands over the network is root on its host.
+ */
+export function createDockerClientFor(url: string, tlsDir: string | null): Dockerode {
+  if (url.startsWith('unix://')) return new Dockerode({ socketPath: url.slice('unix://'.length) });
+  const tcp = /^tcp:\/\/([^:/]+)(?::(\d+))?$/.exec(url);
+  if (!tcp) throw new Error(`${url}: a daemon address is unix:///path/to/docker.sock or tcp://host:port`);
+  if (!tlsDir) throw new Error(`${url}: a daemon on TCP needs mutual TLS; give the folder of the client's certificates (--tls-dir with ca.pem, cert.pem, key.pem)`);
+  const read = (file: string): Buffer => {
+    try {
+      return readFileSync(path.join(tlsDir, file));
+    } catch (error) {
+      throw new Error(`cannot read ${path.join(tlsDir, file)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the TLS folder needs ca.pem, cert.pem and key.pem`);
+    }
+  };
+  return new Dockerode({ host: tcp[1], port: Number(tcp[2] ?? 2376), protocol: 'https', ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') });
 }
 
 /**

@@ -73,7 +73,7 @@ export interface AttemptInput {
   signal: AbortSignal;
   /** Called when a phase starts, so the ledger and the UI follow along. */
   onPhase(phase: Phase): void;
-  onContainer(ids: { containerId: string; networkId: string | null }): void;
+  onContainer(ids: { containerId: string; networkId: string | null; node: string | null }): void;
   /**
    * Takes over the removal of a graded attempt's container, so its result is recorded and the
    * next attempt starts while the daemon removes it (a forced removal is 0.1–0.3 s here). The
@@ -211,7 +211,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
         onStarted: (c) => {
           // Known at once, so a set-up that fails or is cancelled still removes it (finally).
           container = c;
-          input.onContainer({ containerId: c.id, networkId: c.networkId });
+          input.onContainer({ containerId: c.id, networkId: c.networkId, node: c.node ?? null });
           enter('setup');
         },
         ...helpers,

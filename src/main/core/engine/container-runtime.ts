@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { KeptContainer } from '../../../shared/runs';
 
 export type { KeptContainer };
@@ -55,9 +56,26 @@ export interface ContainerSpec {
   readOnlyMounts?: { hostPath: string; containerPath: string }[];
 }
 
+/** A command whose output is read as it comes, binary-safe (the live screen's JPEG stream). */
+export interface StreamingExec {
+  stdout: Readable;
+  stderr: Readable;
+  /** Closes the connection; the process in the container may live on (end it by a command). */
+  close(): void;
+}
+
+/** Where an attempt's container is: enough for another part of the app to reach it again. */
+export interface ContainerRef {
+  containerId: string;
+  /** The cluster node's hostname; null for the local daemon. */
+  node: string | null;
+}
+
 export interface TaskContainer {
   readonly id: string;
   readonly networkId: string | null;
+  /** The cluster node (hostname) the container runs on; null or absent on the local daemon. */
+  readonly node?: string | null;
   /**
    * True when `exec` runs a real POSIX shell, so several commands can go as one generated script
    * (see exec-steps.ts); recording fakes leave it out and see each command on its own.
@@ -65,6 +83,8 @@ export interface TaskContainer {
   readonly runsScripts?: boolean;
   /** Runs `sh -c <command>` as root in the image's working dir (or `workdir`). */
   exec(command: string, opts: ExecOptions): Promise<ExecResult>;
+  /** Starts `sh -c <command>` with stdout and stderr apart, as streams of bytes. */
+  execStream?(command: string): Promise<StreamingExec>;
   putFile(containerPath: string, content: Buffer | string, opts?: { mode?: number; signal?: AbortSignal }): Promise<void>;
   /** The file's bytes, or null when it does not exist; refuses files over `maxBytes`. */
   getFile(containerPath: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer | null>;
@@ -90,6 +110,11 @@ export interface ContainerRuntime {
   start(spec: ContainerSpec, signal?: AbortSignal): Promise<TaskContainer>;
   /** The id of an image, or null if it is not present. */
   imageId(image: string): Promise<string | null>;
+  /**
+   * A running container this runtime started (maybe in another process), found again by its
+   * ref, for the live screen; null when it is gone.
+   */
+  attach?(ref: ContainerRef): Promise<TaskContainer | null>;
   /**
    * The network agents solve on: internal (no route out), its gateway address on this host,
    * where the metering proxy listens. Created once; undefined where the runtime has none.

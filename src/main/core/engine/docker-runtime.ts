@@ -17,8 +17,10 @@ import {
   LABEL_KEEP,
   LABEL_RUN,
   LABEL_STORE,
+  type ContainerRef,
   type ContainerRuntime,
   type ContainerSpec,
+  type StreamingExec,
   type KeptContainer,
   type ExecOptions,
   type ExecResult,
@@ -72,7 +74,8 @@ async function readAll(stream: Readable, maxBytes: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-class DockerTaskContainer implements TaskContainer {
+/** A container on one Docker daemon: the local one, or a Swarm node's own (see swarm-runtime.ts). */
+export class DockerTaskContainer implements TaskContainer {
   readonly runsScripts = true;
 
   constructor(
@@ -80,7 +83,24 @@ class DockerTaskContainer implements TaskContainer {
     private readonly container: Dockerode.Container,
     readonly id: string,
     readonly networkId: string | null,
+    readonly node: string | null = null,
   ) {}
+
+  async execStream(command: string): Promise<StreamingExec> {
+    const exec = await this.container.exec({ Cmd: ['sh', '-c', command], AttachStdout: true, AttachStderr: true });
+    const stream = (await exec.start({ hijack: true, stdin: false })) as Readable;
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    this.docker.modem.demuxStream(stream, stdout, stderr);
+    const end = (): void => {
+      stdout.end();
+      stderr.end();
+    };
+    stream.on('end', end);
+    stream.on('close', end);
+    stream.on('error', end);
+    return { stdout, stderr, close: () => stream.destroy() };
+  }
 
   async exec(command: string, opts: ExecOptions): Promise<ExecResult> {
     const exec = await abortable(
@@ -268,6 +288,22 @@ export class DockerRuntime implements ContainerRuntime {
     return made;
   }
 
+  /**
+   * Puts a container made by someone else on this daemon (a Swarm task on this node) on the
+   * store's attempt network and takes it off every other one: Docker's default bridge lets
+   * containers reach each other, the store's network does not. Returns the network's id.
+   */
+  async adoptIntoAttemptNetwork(containerId: string): Promise<string> {
+    const network = await this.attemptNetwork();
+    const container = this.docker.getContainer(containerId);
+    const joined = Object.keys((await container.inspect()).NetworkSettings.Networks ?? {});
+    if (!joined.includes(network.name)) await this.docker.getNetwork(network.name).connect({ Container: containerId });
+    for (const name of joined) {
+      if (name !== network.name) await this.docker.getNetwork(name).disconnect({ Container: containerId, Force: true });
+    }
+    return network.id;
+  }
+
   async imageId(image: string): Promise<string | null> {
     try {
       return (await this.docker.getImage(image).inspect()).Id;
@@ -275,6 +311,18 @@ export class DockerRuntime implements ContainerRuntime {
       if ((error as { statusCode?: number }).statusCode === 404) return null;
       throw error;
     }
+  }
+
+  async attach(ref: ContainerRef): Promise<TaskContainer | null> {
+    if (ref.node !== null) return null; // a cluster's container: not on this daemon
+    const container = this.docker.getContainer(ref.containerId);
+    try {
+      if (!(await container.inspect()).State.Running) return null;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return null;
+      throw error;
+    }
+    return new DockerTaskContainer(this.docker, container, ref.containerId, null);
   }
 
   async start(spec: ContainerSpec, signal?: AbortSignal): Promise<TaskContainer> {

@@ -57,6 +57,15 @@ export interface EngineDeps {
   imageHooks?: RunImageHooks;
   /** The built-in model agent and its metering proxy (runs whose solver is `builtin`). */
   agents?: AgentService;
+  /**
+   * The clusters runs may name (`runs.start` with `cluster`): their runtimes, what a manifest
+   * records of them, and their names (the reaper visits each). Absent: every run is local.
+   */
+  clusters?: {
+    runtime(name: string): ContainerRuntime;
+    describe(name: string): Promise<NonNullable<RunManifest['cluster']>>;
+    names(): string[];
+  };
   /** Keeps one artifact of an attempt (agent transcripts' long outputs, user-tool videos and traces). */
   keepArtifact?: (attemptId: string, kind: 'video' | 'trace' | 'log', name: string, data: Buffer) => { sha256: string; bytes: number };
 }
@@ -161,6 +170,13 @@ export class RunEngine {
     }
   }
 
+  /** Where a run's attempts run: its cluster's runtime, or the local one. */
+  runtimeOf(manifest: RunManifest): ContainerRuntime {
+    if (!manifest.cluster) return this.deps.runtime;
+    if (!this.deps.clusters) throw new AppError('unavailable', `run is on cluster ${manifest.cluster.name}, but this workbench has no clusters`);
+    return this.deps.clusters.runtime(manifest.cluster.name);
+  }
+
   /** Resolves the tasks, images and solver, records the manifest; the run starts queued. */
   async createRun(raw: RunStartInput): Promise<string> {
     // The contract's checks (concurrency cap, image name alphabet…) for every front door,
@@ -177,6 +193,16 @@ export class RunEngine {
     const tasks = selected.filter((t) => !suspect.has(t.questionId));
     if (tasks.length === 0) throw new AppError('invalid_input', `every selected task is suspect (gold failed it): ${excludedSuspect.length} left out, none left to run`);
     const attemptsPerTask = input.attempts ?? 1;
+    let cluster: RunManifest['cluster'];
+    if (input.cluster !== undefined) {
+      if (!this.deps.clusters) throw new AppError('unavailable', 'this workbench has no clusters');
+      if (input.solver.kind === 'builtin' && input.solver.agent !== undefined && input.solver.agent !== 'builtin') {
+        // They need this machine's binary cache mounted and the metering proxy's egress network.
+        throw new AppError('invalid_input', `agents that run inside the container (${input.solver.agent}) run on the local daemon only for now; run without --cluster, or use the built-in agent`);
+      }
+      cluster = await this.deps.clusters.describe(input.cluster);
+    }
+    const runtime = input.cluster !== undefined ? this.deps.clusters!.runtime(input.cluster) : this.deps.runtime;
 
     const images: RunManifest['images'] = {};
     const profile: RunManifest['profile'] = {};
@@ -186,20 +212,24 @@ export class RunEngine {
       const prefix = input.imagePrefix ?? (sample ? 'lancer-sample' : 'swelancer/swelancer_x86');
       const tag = input.imageTag ?? (sample ? 'latest' : 'releasev1');
       const name = imageFor(prefix, tag, task.questionId, task.variant === 'swe_manager' || input.monolith === true);
-      const id = await this.deps.runtime.imageId(name);
+      const id = await runtime.imageId(name);
       if (!id) missing.push(name);
       images[task.questionId] = { name, id };
       profile[task.questionId] = profileForImage(name).name;
     }
     if (missing.length > 0) {
       const unique = [...new Set(missing)];
+      const list = `${unique.slice(0, 5).join(', ')}${unique.length > 5 ? ', …' : ''}`;
       throw new AppError(
         'unavailable',
-        `missing image${unique.length > 1 ? 's' : ''}: ${unique.slice(0, 5).join(', ')}${unique.length > 5 ? ', …' : ''} ` +
-          '(build the sample images with `lancer images build sample`, or pull the official ones with `lancer images pull`)',
+        input.cluster !== undefined
+          ? `missing image${unique.length > 1 ? 's' : ''} on every usable node of cluster ${input.cluster}: ${list} (copy them there with \`lancer images distribute --cluster ${input.cluster} --dataset ${dataset.id}\`)`
+          : `missing image${unique.length > 1 ? 's' : ''}: ${list} ` +
+              '(build the sample images with `lancer images build sample`, or pull the official ones with `lancer images pull`)',
       );
     }
-    await this.deps.imageHooks?.beforeRun([...new Set(Object.values(images).map((i) => i.name))]);
+    // The disk budget is this machine's: a cluster's nodes keep their own images.
+    if (!cluster) await this.deps.imageHooks?.beforeRun([...new Set(Object.values(images).map((i) => i.name))]);
 
     const solver: SolverSpec = input.solver.kind === 'builtin' ? this.agentService().specFor(input.solver) : builtinSolverFor(input.solver).spec;
     if (solver.kind === 'builtin') await this.agentService().checkReady(solver);
@@ -223,6 +253,7 @@ export class RunEngine {
       concurrency,
       limits: { cpus: settings.cpuLimit, memoryMb: settings.memoryLimitMb, shmMb: settings.shmMb },
       host: { platform: os.platform(), arch: os.arch(), node: process.version, docker: (await this.deps.dockerVersion?.()) ?? null },
+      ...(cluster ? { cluster } : {}),
     };
     this.deps.runs.createRun({
       id,
@@ -506,7 +537,8 @@ export class RunEngine {
     try {
       const task = this.deps.datasets.getTask(`${run.manifest.dataset.id}/${attempt.questionId}`);
       const solver = run.solver.kind === 'builtin' ? this.agentSolver(attempt, run.solver) : builtinSolverFor(run.solver).solver;
-      this.deps.imageHooks?.used(attempt.image);
+      const runtime = this.runtimeOf(run.manifest);
+      if (!run.manifest.cluster) this.deps.imageHooks?.used(attempt.image);
       result = await runAttempt({
         attemptId: attempt.id,
         runId: attempt.runId,
@@ -526,7 +558,8 @@ export class RunEngine {
         },
         grading: run.manifest.grading ?? 'official',
         watchSolver: run.solver.kind === 'builtin',
-        runtime: this.daemon ? observeDaemonErrors(this.deps.runtime, (error) => (met.unreachable ??= error)) : this.deps.runtime,
+        // Outages of the local daemon make runs wait; a cluster node lost is a system error, retried elsewhere.
+        runtime: this.daemon && !run.manifest.cluster ? observeDaemonErrors(runtime, (error) => (met.unreachable ??= error)) : runtime,
         signal: controller.signal,
         onPhase: (phase) => {
           this.deps.runs.setPhase(attempt.id, phase, phase === 'starting' ? 'starting' : phase === 'cleanup' ? 'grading' : phase);
@@ -647,7 +680,17 @@ export class RunEngine {
         return false; // its run was deleted
       }
     };
-    return this.deps.runtime.reap((attemptId) => live.has(attemptId), isKept);
+    const local = this.deps.runtime.reap((attemptId) => live.has(attemptId), isKept);
+    // Every cluster's nodes too; one that does not answer keeps its leftovers for the next reap.
+    const clusters = (this.deps.clusters?.names() ?? []).map((name) =>
+      this.deps.clusters!.runtime(name)
+        .reap((attemptId) => live.has(attemptId), isKept)
+        .catch((error: unknown) => {
+          logBackgroundFailure(`reaping cluster ${name}`, error);
+          return { containers: 0, networks: 0 };
+        }),
+    );
+    return Promise.all([local, ...clusters]).then((all) => all.reduce((sum, r) => ({ containers: sum.containers + r.containers, networks: sum.networks + r.networks })));
   }
 
   /**

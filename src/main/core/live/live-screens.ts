@@ -3,11 +3,11 @@
  * inside the container (x11grab to MJPEG on stdout over a docker exec stream). One capture per
  * attempt and quality, shared by every watcher; it starts with the first watcher and stops with
  * the last, so nothing streams when nobody is watching. Works on the official images too: they
- * run Xvfb on :99 and ship ffmpeg.
+ * run Xvfb on :99 and ship ffmpeg. The container is reached through the runtime, so an attempt on
+ * a cluster node streams as a local one does.
  */
-import { PassThrough, type Readable } from 'node:stream';
 import type { LiveQuality } from '../../../shared/replay';
-import type { Dockerode } from '../docker/docker-client';
+import type { StreamingExec, TaskContainer } from '../engine/container-runtime';
 
 export type FrameListener = (jpeg: Buffer) => void;
 
@@ -54,9 +54,8 @@ export class LiveScreens {
   private readonly captures = new Map<string, Capture>();
 
   constructor(
-    private readonly docker: Dockerode,
     /** The container of a running attempt, or null when it has none (any more). */
-    private readonly containerOf: (attemptId: string) => string | null,
+    private readonly containerOf: (attemptId: string) => Promise<TaskContainer | null>,
   ) {}
 
   /** Number of captures running now (for tests and the status bar). */
@@ -68,17 +67,13 @@ export class LiveScreens {
     const key = `${attemptId}:${quality}`;
     let capture = this.captures.get(key);
     if (!capture) {
-      const containerId = this.containerOf(attemptId);
-      if (!containerId) {
-        onEnd?.('the attempt has no running container');
-        return () => undefined;
-      }
-      const listeners = new Set<FrameListener>();
-      const stop = this.startCapture(containerId, key, quality, (frame) => listeners.forEach((l) => l(frame)), (reason) => {
-        this.captures.delete(key);
+      const made: Capture = { listeners: new Set<FrameListener>(), stop: () => undefined };
+      made.stop = this.startCapture(attemptId, key, quality, (frame) => made.listeners.forEach((l) => l(frame)), (reason) => {
+        // The container is found asynchronously: a capture stopped and started again meanwhile is not this one.
+        if (this.captures.get(key) === made) this.captures.delete(key);
         onEnd?.(reason);
       });
-      capture = { listeners, stop };
+      capture = made;
       this.captures.set(key, capture);
     }
     capture.listeners.add(onFrame);
@@ -97,45 +92,43 @@ export class LiveScreens {
     this.captures.clear();
   }
 
-  private startCapture(containerId: string, key: string, quality: LiveQuality, emit: FrameListener, ended: (reason: string) => void): () => void {
+  private startCapture(attemptId: string, key: string, quality: LiveQuality, emit: FrameListener, ended: (reason: string) => void): () => void {
     const p = PROFILES[quality];
     const tag = `lancer-live-${key.replace(/[^\w.-]/g, '_')}`;
     // The tag in the command line lets the stop find exactly this capture to end it.
     const command =
       `exec ffmpeg -nostdin -loglevel error -f x11grab -draw_mouse 0 -framerate ${p.fps} -i "\${DISPLAY:-:99}" ` +
       `-vf "scale='min(${p.width},iw)':-2" -q:v ${p.quality} -flush_packets 1 -f mjpeg -metadata comment=${tag} -`;
-    const container = this.docker.getContainer(containerId);
-    let stream: Readable | undefined;
+    let container: TaskContainer | null = null;
+    let stream: StreamingExec | undefined;
     let stopped = false;
     const splitter = new JpegSplitter();
     void (async () => {
       try {
-        const exec = await container.exec({ Cmd: ['sh', '-c', command], AttachStdout: true, AttachStderr: true });
-        stream = (await exec.start({ hijack: true, stdin: false })) as Readable;
-        if (stopped) {
-          stream.destroy();
+        container = await this.containerOf(attemptId);
+        if (!container?.execStream) {
+          ended('the attempt has no running container');
           return;
         }
-        const stdout = new PassThrough();
-        const stderr = new PassThrough();
+        stream = await container.execStream(command);
+        if (stopped) {
+          stream.close();
+          return;
+        }
         let errors = '';
-        stderr.on('data', (c: Buffer) => (errors = (errors + c.toString()).slice(-500)));
-        stdout.on('data', (chunk: Buffer) => {
+        stream.stderr.on('data', (c: Buffer) => (errors = (errors + c.toString()).slice(-500)));
+        stream.stdout.on('data', (chunk: Buffer) => {
           for (const frame of splitter.push(chunk)) emit(frame);
         });
-        this.docker.modem.demuxStream(stream, stdout, stderr);
-        stream.on('end', () => ended(errors.trim() || 'the capture ended'));
+        stream.stdout.on('end', () => ended(errors.trim() || 'the capture ended'));
       } catch (error) {
         ended((error as Error).message);
       }
     })();
     return () => {
       stopped = true;
-      stream?.destroy();
-      void container
-        .exec({ Cmd: ['sh', '-c', `pkill -f ${tag} || true`], AttachStdout: false, AttachStderr: false })
-        .then((e) => e.start({ hijack: false, Detach: true }))
-        .catch(() => undefined);
+      stream?.close();
+      void container?.exec(`pkill -f ${tag} || true`, { timeoutMs: 10_000 }).catch(() => undefined);
     };
   }
 }

@@ -56,6 +56,7 @@ interface AttemptRow {
   processes_left_json: string | null;
   agent_usage_json: string | null;
   first_action_ms: number | null;
+  node: string | null;
 }
 
 interface StepRow {
@@ -158,6 +159,7 @@ function toSummary(r: AttemptRow): AttemptSummary {
     processesLeft: parseOrNull<LeftProcess[]>(r.processes_left_json),
     agentUsage: parseOrNull<AgentOwnUsage>(r.agent_usage_json),
     firstActionMs: r.first_action_ms ?? null,
+    node: r.node ?? null,
   };
 }
 
@@ -546,7 +548,7 @@ export class RunRepo {
       // An agent's interrupted transcript goes with the pass; what it spent stays (usage_json
       // accumulates across redos: those tokens were paid for).
       this.sql('DELETE FROM agent_steps WHERE attempt_id = ?').run(attemptId);
-      this.sql("UPDATE attempts SET state = 'queued', phase = NULL, owner_pid = NULL, container_id = NULL, network_id = NULL, started_at = NULL, stop_reason = NULL WHERE id = ?")
+      this.sql("UPDATE attempts SET state = 'queued', phase = NULL, owner_pid = NULL, container_id = NULL, network_id = NULL, node = NULL, started_at = NULL, stop_reason = NULL WHERE id = ?")
         .run(attemptId);
       this.insertLogLine(attemptId, row.phase ?? 'starting', at, note);
       return true;
@@ -575,9 +577,9 @@ export class RunRepo {
     })();
   }
 
-  setContainer(attemptId: string, ids: { containerId?: string | null; networkId?: string | null }): void {
-    this.sql('UPDATE attempts SET container_id = coalesce(?, container_id), network_id = coalesce(?, network_id) WHERE id = ?')
-      .run(ids.containerId ?? null, ids.networkId ?? null, attemptId);
+  setContainer(attemptId: string, ids: { containerId?: string | null; networkId?: string | null; node?: string | null }): void {
+    this.sql('UPDATE attempts SET container_id = coalesce(?, container_id), network_id = coalesce(?, network_id), node = coalesce(?, node) WHERE id = ?')
+      .run(ids.containerId ?? null, ids.networkId ?? null, ids.node ?? null, attemptId);
   }
 
   /** Records the final outcome; a final attempt is never touched again. */
@@ -654,7 +656,7 @@ export class RunRepo {
       for (const r of orphans) {
         this.sql("UPDATE attempt_phases SET ended_at = ?, status = 'interrupted' WHERE attempt_id = ? AND ended_at IS NULL").run(at, r.id);
         this.sql("DELETE FROM attempt_phases WHERE attempt_id = ?").run(r.id);
-        this.sql("UPDATE attempts SET state = 'queued', phase = NULL, owner_pid = NULL, container_id = NULL, network_id = NULL, started_at = NULL WHERE id = ?")
+        this.sql("UPDATE attempts SET state = 'queued', phase = NULL, owner_pid = NULL, container_id = NULL, network_id = NULL, node = NULL, started_at = NULL WHERE id = ?")
           .run(r.id);
         this.insertLogLine(r.id, r.phase ?? 'starting', at, `interrupted (process ${r.owner_pid ?? '?'} is gone); queued again`);
       }
