@@ -14,6 +14,7 @@ import { containersCommand, containersHelp } from './commands/containers';
 import { endpointsCommand, endpointsHelp } from './commands/endpoints';
 import { agentsCommand, agentsHelp } from './commands/agents';
 import { importResultsCommand, importResultsHelp } from './commands/import-results';
+import { clusterCommand, clusterHelp } from './commands/cluster';
 import { CliError, createContext, type CliContext } from './context';
 import { AppError } from '../shared/result';
 
@@ -93,6 +94,7 @@ const commands: Record<string, Command> = {
       agent: { type: 'string' },
       'agent-command': { type: 'string' },
       grading: { type: 'string' },
+      cluster: { type: 'string' },
       endpoint: { type: 'string' },
       'base-url': { type: 'string' },
       model: { type: 'string' },
@@ -134,10 +136,11 @@ const commands: Record<string, Command> = {
         monolith: v.monolith === true,
         resume: v.resume as string | undefined,
         grading: v.grading as string | undefined,
+        cluster: v.cluster as string | undefined,
       }),
   },
   images: {
-    summary: 'build the sample images, pull the official ones, list, remove, prune to a disk budget',
+    summary: 'build the sample images, pull the official ones, list, remove, prune to a disk budget, distribute to a cluster',
     help: imagesHelp,
     options: {
       only: { type: 'string' },
@@ -149,6 +152,7 @@ const commands: Record<string, Command> = {
       registry: { type: 'string' },
       budget: { type: 'string' },
       'dry-run': { type: 'boolean' },
+      cluster: { type: 'string' },
     },
     run: (ctx, v, positionals) =>
       imagesCommand(ctx, positionals, {
@@ -161,7 +165,15 @@ const commands: Record<string, Command> = {
         registry: v.registry as string | undefined,
         budget: v.budget as string | undefined,
         dryRun: v['dry-run'] === true,
+        cluster: v.cluster as string | undefined,
       }),
+  },
+  cluster: {
+    summary: 'add, list, inspect and remove Docker Swarms to run attempts on',
+    help: clusterHelp,
+    options: { manager: { type: 'string' }, 'tls-dir': { type: 'string' }, dataset: { type: 'string' } },
+    run: (ctx, v, positionals) =>
+      clusterCommand(ctx, positionals, { manager: v.manager as string | undefined, tlsDir: v['tls-dir'] as string | undefined, dataset: v.dataset as string | undefined }),
   },
   endpoints: {
     summary: 'add, list, test and remove model endpoints (OpenAI-compatible servers) for agents',

@@ -28,6 +28,7 @@ import { runStartSchema, type AttemptDetail, type KeptContainer, type RunDetail,
 import { reportRequestSchema, type Report } from './reports';
 import { endpointNameSchema, endpointSaveSchema, type EndpointInfo, type EndpointTestResult } from './endpoints';
 import { cliAgentNameSchema, type AgentFetchEvent, type CliAgentInfo } from './cli-agents';
+import { clusterNameSchema, type ClusterStatus, type ClusterSummary } from './clusters';
 
 /** What to pull: a dataset's tasks (or some of them), per-task images or the monolith, a registry. */
 const pullRequestSchema = z
@@ -163,6 +164,10 @@ export const channels = {
     z.object({ attemptId: z.string().min(1), afterIndex: z.number().int().min(-1).optional() }).strict(),
   ),
   /** An attempt's log lines after `afterId` (for a log view that streams). */
+  /** Docker Swarms added with `lancer cluster add` (runs.start takes one's name as `cluster`). */
+  'clusters.list': channel<ClusterSummary[]>()(noInput),
+  /** A cluster's nodes as its manager and their own daemons report them now. */
+  'clusters.status': channel<ClusterStatus>()(z.object({ name: clusterNameSchema }).strict()),
   /** Model endpoints with where their keys come from (masked); never a key. */
   'endpoints.list': channel<EndpointInfo[]>()(noInput),
   /** Creates an endpoint or replaces the one of that name; without `apiKey` the current key stays. */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { buildSampleImages, formatBytes, listWorkbenchImages, measureImagesDisk, removeImage } from '../../main/core/images/sample-images';
 import { CliError, type CliContext } from '../context';
 import { imagesPruneCommand, imagesPullCommand, imagesPullHelp, type ImagePullCliOptions } from './image-pull';
+import { imagesDistributeCommand, imagesDistributeHelp } from './cluster';
 
 export const imagesHelp = `lancer images build sample [--only ID,…|monolith] [--tag T] [--json]
 lancer images list [--json]
@@ -12,14 +13,19 @@ lancer images rm NAME [--force]
   Builds the sample benchmark's images (base from debian when a registry answers, else from a
   debootstrap rootfs; per-task images <prefix>_<question_id>:<tag> and a monolith), lists the
   workbench's images with sizes and disk use, or removes one. Rebuilding unchanged is a no-op.
-${imagesPullHelp}`;
+${imagesPullHelp}
+${imagesDistributeHelp}`;
 
 export async function imagesCommand(
   ctx: CliContext,
   positionals: string[],
-  opts: { only?: string; tag?: string; force: boolean } & Partial<ImagePullCliOptions>,
+  opts: { only?: string; tag?: string; force: boolean; cluster?: string } & Partial<ImagePullCliOptions>,
 ): Promise<void> {
   const [action, arg, ...rest] = positionals;
+  if (action === 'distribute') {
+    if (arg !== undefined) throw new CliError(`unexpected argument "${arg}"\n\n${imagesDistributeHelp}`, 2);
+    return imagesDistributeCommand(ctx, { cluster: opts.cluster, dataset: opts.dataset, tasks: opts.tasks, monolith: opts.monolith });
+  }
   if (action === 'pull' || action === 'prune') {
     if (arg !== undefined) throw new CliError(`unexpected argument "${arg}"\n\n${imagesPullHelp}`, 2);
     const pullOpts = { ...opts, monolith: opts.monolith === true, dryRun: opts.dryRun === true };

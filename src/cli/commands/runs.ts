@@ -13,7 +13,8 @@ import { fetchWithProgress } from './agents';
 import type { AttemptExtras } from '../../main/core/store/run-repo';
 
 export const runHelp = `lancer run --dataset D [--tasks ID,…|--set NAME] --solver gold|null|<predictions.jsonl>
-           [--concurrency N] [--attempts N] [--exclude-suspect] [--image-prefix P] [--image-tag T] [--monolith] [--json]
+           [--concurrency N] [--attempts N] [--exclude-suspect] [--image-prefix P] [--image-tag T] [--monolith]
+           [--cluster NAME] [--json]
 lancer run --dataset D [--tasks ID,…] --agent builtin|codex|opencode|claude-code|qwen-code|custom [--agent-command '…']
            (--endpoint NAME | --base-url URL --model M [--api-key-env VAR])
            [--protocol official|tools] [--max-turns N] [--attempt-budget-usd X] [--budget-usd Y]
@@ -36,7 +37,10 @@ lancer run --resume RUN [--json]
   --grading: official grades in the solver's container (as the official harness), clean grades
   the solver's repository diff in a fresh container, both does both and flags an attempt whose
   results differ ("grading differs"; the clean result counts). Default: the setting gradingMode
-  (both) for agents, official for gold, null and predictions.`;
+  (both) for agents, official for gold, null and predictions.
+  --cluster NAME runs the attempts on that Docker Swarm (lancer cluster add) instead of the local
+  daemon; the ledger stays here and each attempt records its node. The images must be on the
+  nodes first (lancer images distribute). Agents that run inside the container stay local.`;
 
 /** The agent flags of `lancer run`, as parsed (strings; the contract's schema checks them). */
 export interface AgentFlags {
@@ -114,6 +118,7 @@ export async function runCommand(
     monolith: boolean;
     resume?: string;
     grading?: string;
+    cluster?: string;
     agent?: AgentFlags;
   },
 ): Promise<void> {
@@ -163,6 +168,7 @@ export async function runCommand(
       imageTag: opts.imageTag,
       monolith: opts.monolith || undefined,
       grading: opts.grading as GradingMode | undefined,
+      ...(opts.cluster !== undefined ? { cluster: opts.cluster } : {}),
     });
   }
   ctx.progress(`run ${runId}`);
@@ -245,6 +251,8 @@ export function resultsCommand(ctx: CliContext, positionals: string[]): void {
       finishedAt: a.finishedAt,
       // Milliseconds from the attempt's start to the solver's first command in the container.
       firstActionMs: a.firstActionMs ?? null,
+      // The Swarm node (hostname) the attempt ran on; null on the local daemon.
+      node: a.node ?? null,
       error: a.error,
       grader: d?.grader ?? null,
       artifacts: d?.artifacts ?? [],

@@ -46,3 +46,17 @@ export function profileForImage(image: string): Profile {
 export function imageFor(prefix: string, tag: string, questionId: string, useMonolith: boolean): string {
   return `${prefix}_${useMonolith ? 'monolith' : questionId}:${tag}`;
 }
+
+/**
+ * The image a task runs in, as a run chooses it: the sample benchmark's own images for its tasks
+ * (they live in /app/sample), the official ones otherwise, unless a prefix or tag is given.
+ */
+export function imageForTask(
+  task: { questionId: string; variant: string; cwd: string | null },
+  opts: { imagePrefix?: string; imageTag?: string; monolith?: boolean },
+): string {
+  const sample = task.cwd === '/app/sample';
+  const prefix = opts.imagePrefix ?? (sample ? 'lancer-sample' : 'swelancer/swelancer_x86');
+  const tag = opts.imageTag ?? (sample ? 'latest' : 'releasev1');
+  return imageFor(prefix, tag, task.questionId, task.variant === 'swe_manager' || opts.monolith === true);
+}

@@ -18,7 +18,7 @@ import { ArtifactStorageError, gradingEnvironmentFault, withArtifactFault } from
 import { runAttempt, SystemError, type AttemptResult } from './attempt-runner';
 import { DaemonWatch, describeDaemonError, observeDaemonErrors, type DaemonPing } from './daemon-watch';
 import type { ContainerRuntime, TaskContainer } from './container-runtime';
-import { imageFor, profileForImage } from './profiles';
+import { imageForTask, profileForImage } from './profiles';
 import type { RunImageHooks } from '../images/disk-budget';
 import { logBackgroundFailure } from '../background';
 import { isProcessAlive } from '../processes';
@@ -208,10 +208,7 @@ export class RunEngine {
     const profile: RunManifest['profile'] = {};
     const missing: string[] = [];
     for (const task of tasks) {
-      const sample = task.cwd === '/app/sample';
-      const prefix = input.imagePrefix ?? (sample ? 'lancer-sample' : 'swelancer/swelancer_x86');
-      const tag = input.imageTag ?? (sample ? 'latest' : 'releasev1');
-      const name = imageFor(prefix, tag, task.questionId, task.variant === 'swe_manager' || input.monolith === true);
+      const name = imageForTask(task, input);
       const id = await runtime.imageId(name);
       if (!id) missing.push(name);
       images[task.questionId] = { name, id };

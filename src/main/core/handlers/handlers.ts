@@ -170,6 +170,8 @@ export function createHandlers(wb: Workbench, ports: PlatformPorts = {}): Handle
     'endpoints.save': (input) => wb.endpoints.save(input),
     'endpoints.remove': ({ name }) => ({ removed: wb.endpoints.remove(name) }),
     'endpoints.test': ({ name }) => wb.endpoints.test(name),
+    'clusters.list': () => wb.clusters.list(),
+    'clusters.status': ({ name }) => wb.clusters.status(name),
     'agents.list': () => wb.agentCache.list(),
     'agents.fetch': ({ name }) => {
       const { fetchId, done } = wb.agentCache.start(name, { onEvent: (event) => wb.events.emit('agents.fetchProgress', event) });

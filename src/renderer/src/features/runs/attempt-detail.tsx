@@ -246,7 +246,10 @@ export function AttemptDetailView({ runId, summary, agent = false }: { runId: st
           <dt>Image</dt>
           <dd className="mono">{summary.image}</dd>
           <dt>Container</dt>
-          <dd className="mono">{summary.containerId ? summary.containerId.slice(0, 12) : '—'}</dd>
+          <dd className="mono">
+            {summary.containerId ? summary.containerId.slice(0, 12) : '—'}
+            {summary.node ? ` on node ${summary.node}` : ''}
+          </dd>
           <dt>Queued · started · ended</dt>
           <dd>
             {formatTime(summary.queuedAt)} · {formatTime(summary.startedAt)} · {formatTime(summary.finishedAt)}

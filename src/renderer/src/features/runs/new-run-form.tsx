@@ -38,6 +38,8 @@ interface Choices {
   gradingMode: GradingMode;
   /** Saved model endpoints; empty where they cannot be listed. */
   endpoints: EndpointInfo[];
+  /** Docker Swarms added with `lancer cluster add`; empty where there are none. */
+  clusters: string[];
 }
 
 /** `9001, 9002 9003` → ['9001', '9002', '9003'], duplicates dropped, order kept. */
@@ -64,6 +66,8 @@ export function NewRunForm({ onStarted, onClose }: { onStarted: (runId: string) 
   const [monolith, setMonolith] = useState(false);
   /** '' leaves it to the server: the setting for agents, official for the harness's own solvers. */
   const [grading, setGrading] = useState<'' | GradingMode>('');
+  /** '' runs on this machine's Docker daemon; else a cluster's name. */
+  const [cluster, setCluster] = useState('');
   const cliAgents = useCliAgents(solver === 'builtin');
   const [tasksOf, setTasksOf] = useState<{ datasetId: string; rows: TaskRow[] }>();
   const [starting, setStarting] = useState(false);
@@ -73,10 +77,14 @@ export function NewRunForm({ onStarted, onClose }: { onStarted: (runId: string) 
     let live = true;
     // Endpoints are a nicety here: without them the agent is given a base URL and a model.
     const endpoints = invoke('endpoints.list', {}).catch((): EndpointInfo[] => []);
-    Promise.all([invoke('datasets.list', {}), invoke('tasksets.list', {}), invoke('settings.get', {}), endpoints])
-      .then(([datasets, taskSets, settings, saved]) => {
+    const clusters = invoke('clusters.list', {}).then(
+      (list) => list.map((c) => c.name),
+      (): string[] => [],
+    );
+    Promise.all([invoke('datasets.list', {}), invoke('tasksets.list', {}), invoke('settings.get', {}), endpoints, clusters])
+      .then(([datasets, taskSets, settings, saved, clusterNames]) => {
         if (!live) return;
-        setChoices({ datasets, taskSets, concurrency: settings.concurrency, gradingMode: settings.gradingMode, endpoints: saved });
+        setChoices({ datasets, taskSets, concurrency: settings.concurrency, gradingMode: settings.gradingMode, endpoints: saved, clusters: clusterNames });
         setAgent((current) => (current.endpoint === '' && current.baseUrl === '' && saved[0] ? { ...current, endpoint: saved[0].name } : current));
         setDatasetId((current) => current || (datasets[0]?.id ?? ''));
         setConcurrency((current) => current || String(settings.concurrency));
@@ -160,6 +168,7 @@ export function NewRunForm({ onStarted, onClose }: { onStarted: (runId: string) 
     const input: RunStartInput = { datasetId, solver: solverInput };
     if (imagePrefix !== undefined) input.imagePrefix = imagePrefix;
     if (grading !== '') input.grading = grading;
+    if (cluster !== '') input.cluster = cluster;
     if (scope === 'set') input.taskSet = taskSet;
     if (scope === 'ids') input.taskIds = ids;
     const parallel = Number(concurrency);
@@ -340,6 +349,20 @@ export function NewRunForm({ onStarted, onClose }: { onStarted: (runId: string) 
           </select>
           <small className="muted">Both flags attempts whose results differ; the clean one counts</small>
         </label>
+        {choices.clusters.length > 0 && (
+          <label className="field narrow">
+            <span>Runs on</span>
+            <select value={cluster} onChange={(e) => setCluster(e.currentTarget.value)}>
+              <option value="">this machine&apos;s Docker</option>
+              {choices.clusters.map((name) => (
+                <option key={name} value={name}>
+                  cluster {name}
+                </option>
+              ))}
+            </select>
+            <small className="muted">A Swarm&apos;s nodes need the images (lancer images distribute)</small>
+          </label>
+        )}
         <label className="field checkbox">
           <input type="checkbox" checked={monolith} onChange={(e) => setMonolith(e.target.checked)} />
           <span>Monolith image for every task</span>

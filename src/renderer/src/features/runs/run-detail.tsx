@@ -259,6 +259,12 @@ function ManifestPanel({ runId, manifest }: { runId: string; manifest: RunManife
           <Fact label="Host">
             {manifest.host.platform}/{manifest.host.arch} · Node {manifest.host.node} · Docker {manifest.host.docker ?? 'unknown'}
           </Fact>
+          {manifest.cluster && (
+            <Fact label="Cluster">
+              {manifest.cluster.name} ({manifest.cluster.kind}, {manifest.cluster.manager}) · {plural(manifest.cluster.nodes.length, 'node')}:{' '}
+              {manifest.cluster.nodes.map((n) => `${n.hostname} (${n.cpus} CPUs)`).join(', ')}
+            </Fact>
+          )}
           <Fact label="Created">{formatDateTime(manifest.createdAt)}</Fact>
         </dl>
         <h4>Images</h4>
@@ -308,6 +314,7 @@ const AttemptRow = memo(function AttemptRow({
   selected,
   wasRetried,
   agent,
+  onCluster,
 }: {
   attempt: AttemptSummary;
   /** Its place in the ledger (0-based), for assistive technology when only some rows are drawn. */
@@ -316,6 +323,8 @@ const AttemptRow = memo(function AttemptRow({
   wasRetried: boolean;
   /** Show the agent's columns: tokens, dollars spent, stop reason. */
   agent: boolean;
+  /** The run is on a cluster: show the node each try ran on. */
+  onCluster: boolean;
 }): ReactElement {
   const open = (): void => navigateRuns(a.runId, a.id);
   return (
@@ -354,6 +363,7 @@ const AttemptRow = memo(function AttemptRow({
         <AttemptFlagBadges attempt={a} small />
       </td>
       <td className="phase-cell">{a.phase ?? (isActiveState(a.state) ? '…' : '—')}</td>
+      {onCluster && <td className="mono" data-testid="attempt-node">{a.node ?? '—'}</td>}
       <td className="num elapsed" data-testid="elapsed">
         <Elapsed attempt={a} />
       </td>
@@ -380,8 +390,9 @@ const AttemptRow = memo(function AttemptRow({
 function AttemptsTable({ run, openAttemptId }: { run: RunSnapshot; openAttemptId: string | null }): ReactElement {
   const retried = useMemo(() => retriedTryIds(run.attempts), [run.attempts]);
   const agent = run.solver.kind === 'builtin';
+  const onCluster = run.manifest.cluster !== undefined;
   const { bodyRef, window: rows } = useRowWindow(run.attempts.length, 'attempt-row');
-  const columns = agent ? 9 : 6;
+  const columns = (agent ? 9 : 6) + (onCluster ? 1 : 0);
   return (
     <div className="table-wrap">
       <table className="data-table attempts-table" aria-label="Attempts" aria-rowcount={run.attempts.length + 1} data-row-count={run.attempts.length}>
@@ -391,6 +402,7 @@ function AttemptsTable({ run, openAttemptId }: { run: RunSnapshot; openAttemptId
             <th>Try</th>
             <th>State</th>
             <th>Phase</th>
+            {onCluster && <th>Node</th>}
             <th className="num">Elapsed</th>
             <th className="num">Earned</th>
             {agent && (
@@ -416,6 +428,7 @@ function AttemptsTable({ run, openAttemptId }: { run: RunSnapshot; openAttemptId
               selected={a.id === openAttemptId}
               wasRetried={retried.has(a.id)}
               agent={agent}
+              onCluster={onCluster}
             />
           ))}
           {rows.last < run.attempts.length && (

@@ -6,6 +6,7 @@ import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
 import type { Settings } from '../../../../shared/domain';
 import { invoke } from '../../api';
 import { EndpointsSection } from './endpoints-section';
+import { ClustersSection } from './clusters-section';
 
 type NumericKey = Exclude<keyof Settings, 'keepFailedContainers' | 'imageRegistry' | 'gradingMode'>;
 
@@ -102,6 +103,7 @@ export function SettingsPage(): ReactElement {
         {message && <p role="status" className={message.ok ? 'ok' : 'error'}>{message.text}</p>}
       </form>
       <EndpointsSection />
+      <ClustersSection />
     </section>
   );
 }
