@@ -85,7 +85,8 @@ describe.skipIf(!runnable)('runs on a Docker Swarm (three daemons in network nam
   }, 10 * MINUTE);
 
   it('grades the sample benchmark across the nodes; a worker killed mid-run has its attempt retried elsewhere', async () => {
-    const run = lancerAsync('run', '--dataset', 'sample', '--solver', 'gold', '--cluster', 'lab', '--concurrency', '3', '--json');
+    let ended = false;
+    const run = lancerAsync('run', '--dataset', 'sample', '--solver', 'gold', '--cluster', 'lab', '--concurrency', '3', '--json').finally(() => (ended = true));
     // Watch the ledger from this process while the CLI drives the run.
     const wb = new Workbench({ dataDir: dir, version: 'test', transport: 'cli' });
     const workers = swarm.nodes.filter((n) => n !== swarm.manager);
@@ -93,7 +94,7 @@ describe.skipIf(!runnable)('runs on a Docker Swarm (three daemons in network nam
     let frame: Buffer | null = null;
     try {
       const deadline = Date.now() + 10 * MINUTE;
-      while (!killed && Date.now() < deadline) {
+      while (!killed && !ended && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 200));
         const runs = wb.runs.listRuns();
         if (runs.length === 0) continue;
@@ -117,10 +118,9 @@ describe.skipIf(!runnable)('runs on a Docker Swarm (three daemons in network nam
           await workers.find((w) => w.hostname === victim.node)!.kill();
         }
       }
-      expect(frame?.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8])); // a JPEG from a remote container's display
-      expect(killed).not.toBeNull();
-
       const finished = await run;
+      expect(frame?.subarray(0, 2), finished.stderr).toEqual(Buffer.from([0xff, 0xd8])); // a JPEG from a remote container's display
+      expect(killed, finished.stderr).not.toBeNull();
       expect(finished.status, finished.stderr).toBe(0);
       const runId = (JSON.parse(finished.stdout) as { runId: string }).runId;
       const results = JSON.parse(lancer('results', runId, '--json').stdout) as ResultsJson;

@@ -37,6 +37,16 @@ export function imageLabel(image: string): string {
   return `lancer.image.${createHash('sha256').update(image).digest('hex').slice(0, 16)}`;
 }
 
+/**
+ * A Swarm service's name for a container name: Swarm wants a DNS label (letters, digits and
+ * hyphens, at most 63), and attempt ids carry dots. A name that had to be cut keeps a hash.
+ */
+export function jobName(containerName: string): string {
+  const label = containerName.replace(/[^A-Za-z0-9-]/g, '-').replace(/^-+|-+$/g, '');
+  if (label.length <= 63) return label;
+  return `${label.slice(0, 50).replace(/-+$/, '')}-${createHash('sha256').update(containerName).digest('hex').slice(0, 12)}`;
+}
+
 /** A Swarm node as the workbench reads it off the manager. */
 export interface SwarmNode {
   id: string;
@@ -286,7 +296,7 @@ export class SwarmRuntime implements ContainerRuntime {
       ...(spec.memoryMb > 0 ? { MemoryBytes: spec.memoryMb * 1024 * 1024 } : {}),
     };
     const jobSpec = {
-      Name: spec.name,
+      Name: jobName(spec.name),
       Labels: labels,
       TaskTemplate: {
         ContainerSpec: {
