@@ -152,4 +152,23 @@ describe.skipIf(!runnable)('runs on a Docker Swarm (three daemons in network nam
       await wb.close();
     }
   }, 20 * MINUTE);
+
+  it('says clearly when the manager does not answer, and loses no recorded result', async () => {
+    await swarm.manager.kill();
+    const refused = lancer('run', '--dataset', 'sample', '--tasks', '9101-manager-0', '--solver', 'gold', '--cluster', 'lab');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/cluster lab: the Swarm manager does not answer/);
+    const status = lancer('cluster', 'status', 'lab');
+    expect(status.code).not.toBe(0);
+    expect(status.stderr).toMatch(/does not answer/);
+    // The finished run is still there, whole.
+    const wb = new Workbench({ dataDir: dir, version: 'test', transport: 'cli' });
+    try {
+      const runs = wb.runs.listRuns();
+      expect(runs).toHaveLength(1); // the refused run was never recorded
+      expect(wb.runs.getRun(runs[0]!.id).tally).toMatchObject({ tasks: 13, passed: 13 });
+    } finally {
+      await wb.close();
+    }
+  });
 });

@@ -2,7 +2,7 @@
  * The container runtime on a Docker Swarm. Each attempt is a Swarm job (a replicated job of one
  * task, never restarted) that reserves the run's CPUs and memory and may only land on nodes
  * labelled as holding its image; when no node has room, Swarm keeps it pending (the queue).
- * Swarm does not forward exec or file copies to other nodes (see docs/swarm.md), so once the
+ * Swarm does not forward exec or file copies to other nodes (README: Runs on a Docker Swarm), so once the
  * task runs the runtime finds its node and container and talks to that node's own daemon, whose
  * address the node's `lancer.endpoint` label gives (a unix socket, or TCP with mutual TLS). From
  * there on a container is driven exactly as on the local daemon (DockerTaskContainer), and the
