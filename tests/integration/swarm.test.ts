@@ -123,6 +123,8 @@ describe.skipIf(!runnable)('runs on a Docker Swarm (three daemons in network nam
       expect(killed, finished.stderr).not.toBeNull();
       expect(finished.status, finished.stderr).toBe(0);
       const runId = (JSON.parse(finished.stdout) as { runId: string }).runId;
+      // Before any attempt started, the CLI said what each node holds of the run's 9 images.
+      for (const node of swarm.nodes) expect(finished.stderr).toContain(`node ${node.hostname}: 9/9 images`);
       const results = JSON.parse(lancer('results', runId, '--json').stdout) as ResultsJson;
       const final = results.attempts.filter((a) => !a.retried);
       expect(final).toHaveLength(13);

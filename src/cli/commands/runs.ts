@@ -172,6 +172,17 @@ export async function runCommand(
     });
   }
   ctx.progress(`run ${runId}`);
+  const onCluster = wb.runs.runSettings(runId).manifest.cluster;
+  if (onCluster) {
+    // Where the attempts can land, before any starts: each node's images of this run.
+    const images = [...new Set(wb.runs.getRun(runId).attempts.map((a) => a.image))];
+    const nodes = (await wb.clusters.status(onCluster.name, images)).nodes;
+    for (const n of nodes) {
+      ctx.progress(
+        `  node ${n.hostname}: ${n.unreachable ? `left out (${n.unreachable})` : `${n.images.present.length}/${images.length} images${n.images.missing.length ? ` (lacks ${n.images.missing.slice(0, 3).join(', ')}${n.images.missing.length > 3 ? ', …' : ''})` : ''}`}`,
+      );
+    }
+  }
   // On a terminal: one live status line, with finished attempts printed above it. Pipes and
   // --json: a plain line per attempt state change, as before.
   const status = process.stderr.isTTY && !ctx.json ? new StatusLine(process.stderr) : null;
