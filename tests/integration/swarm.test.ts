@@ -21,7 +21,7 @@ const swarmWhy = testSwarmUnavailable();
 const runnable = (await canRunSample()) && required(`a test swarm (${swarmWhy ?? ''})`, swarmWhy === null);
 
 interface ResultsJson {
-  attempts: { attemptId: string; questionId: string; retried: boolean; outcome: string; node: string | null; error: string | null }[];
+  attempts: { attemptId: string; questionId: string; retried: boolean; outcome: string; node: string | null; error: string | null; artifacts: { kind: string }[] }[];
 }
 
 describe.skipIf(!runnable)('runs on a Docker Swarm (three daemons in network namespaces, mutual TLS)', () => {
@@ -129,6 +129,9 @@ describe.skipIf(!runnable)('runs on a Docker Swarm (three daemons in network nam
       const final = results.attempts.filter((a) => !a.retried);
       expect(final).toHaveLength(13);
       expect(final.filter((a) => a.outcome !== 'passed').map((a) => `${a.questionId}: ${a.outcome} ${a.error ?? ''}`)).toEqual([]);
+      // Replays work as for local attempts: the trace and video came back from the nodes.
+      const ic = final.find((a) => a.questionId === '9001')!;
+      expect(ic.artifacts.map((a) => a.kind)).toEqual(expect.arrayContaining(['trace', 'video']));
       // Every attempt says where it ran; the run used more than one node.
       expect(results.attempts.every((a) => a.node !== null)).toBe(true);
       expect(new Set(final.map((a) => a.node)).size).toBeGreaterThan(1);

@@ -136,6 +136,8 @@ class SwarmTaskContainer extends DockerTaskContainer {
 export class SwarmRuntime implements ContainerRuntime {
   private readonly clients = new Map<string, Dockerode>();
   private readonly nodeRuntimes = new Map<string, DockerRuntime>();
+  /** The usable nodes as last listed, for image lookups in a burst (see imageId). */
+  private recentNodes: { at: number; nodes: ReturnType<SwarmRuntime['usableNodes']> } | undefined;
   /** Node label updates, one at a time: Swarm refuses an update made against an old version. */
   private labelling: Promise<unknown> = Promise.resolve();
 
@@ -234,7 +236,10 @@ export class SwarmRuntime implements ContainerRuntime {
 
   /** The image's id on the first node that holds it (ids are the same wherever it was copied), or null. */
   async imageId(image: string): Promise<string | null> {
-    const { usable } = await this.usableNodes();
+    // A run of 1,488 tasks asks for as many images: the node list and pings are shared for a second.
+    const now = Date.now();
+    if (!this.recentNodes || now - this.recentNodes.at > 1000) this.recentNodes = { at: now, nodes: this.usableNodes() };
+    const { usable } = await this.recentNodes.nodes;
     const found = await this.imageOnNodes(image, usable);
     return found.values().next().value ?? null;
   }

@@ -207,9 +207,12 @@ export class RunEngine {
     const images: RunManifest['images'] = {};
     const profile: RunManifest['profile'] = {};
     const missing: string[] = [];
+    // One look per image: many tasks share one (the monolith), and on a cluster a look asks every node.
+    const ids = new Map<string, Promise<string | null>>();
     for (const task of tasks) {
       const name = imageForTask(task, input);
-      const id = await runtime.imageId(name);
+      if (!ids.has(name)) ids.set(name, runtime.imageId(name));
+      const id = await ids.get(name)!;
       if (!id) missing.push(name);
       images[task.questionId] = { name, id };
       profile[task.questionId] = profileForImage(name).name;
