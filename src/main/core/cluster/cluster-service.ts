@@ -219,15 +219,17 @@ export class ClusterService {
     // GET /images/get?names=…: several images in one archive (dockerode has it; its types do not).
     const local = this.deps.local as unknown as { getImages(opts: { names: string[]; abortSignal?: AbortSignal }): Promise<Readable> };
     const archive = await local.getImages({ names: images, abortSignal: signal });
-    const sent = new Map<string, number>();
+    const branches: PassThrough[] = [];
+    // A save that fails midway must end every node's load with its error, not leave it waiting.
+    archive.once('error', (error) => branches.forEach((b) => b.destroy(error)));
     const loads = nodes.map(async (node): Promise<[string, string | null]> => {
       const branch = new PassThrough({ highWaterMark: 4 * 1024 * 1024 });
+      branches.push(branch);
       archive.pipe(branch);
       let bytes = 0;
       let last = 0;
       branch.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
-        sent.set(node.id, bytes);
         if (bytes - last > 32 * 1024 * 1024) {
           last = bytes;
           onProgress?.({ node: node.hostname, sentBytes: bytes, totalBytes, images });
