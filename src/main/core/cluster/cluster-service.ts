@@ -59,6 +59,11 @@ export class ClusterService {
     }
     const status = await pingDocker(manager, 10_000);
     if (!status.ok) throw new AppError('unavailable', `the manager at ${input.manager} does not answer: ${status.error}`);
+    // Swarm jobs (one per attempt) came with API 1.41, Docker 20.10.
+    const [major = 0, minor = 0] = status.apiVersion.split('.').map(Number);
+    if (major < 1 || (major === 1 && minor < 41)) {
+      throw new AppError('invalid_input', `the manager at ${input.manager} speaks Docker API ${status.apiVersion} (Docker ${status.version}); Swarm jobs need API 1.41 (Docker 20.10) or later`);
+    }
     const info = (await manager.info()) as { Swarm?: { ControlAvailable?: boolean; LocalNodeState?: string } };
     if (!info.Swarm?.ControlAvailable) {
       throw new AppError('invalid_input', `the daemon at ${input.manager} is not a Swarm manager (its swarm state: ${info.Swarm?.LocalNodeState ?? 'unknown'}); point --manager at a manager node`);
