@@ -6,7 +6,7 @@ import { createDockerClientFor } from './docker-client';
 
 describe('createDockerClientFor', () => {
   it('reaches a unix socket by its path', () => {
-    expect(createDockerClientFor('unix:///var/run/other.sock', null).modem.socketPath).toBe('/var/run/other.sock');
+    expect((createDockerClientFor('unix:///var/run/other.sock', null).modem as unknown as { socketPath: string }).socketPath).toBe('/var/run/other.sock');
   });
 
   it('refuses TCP without client certificates: a daemon on TCP is root on its host', () => {
