@@ -21,6 +21,8 @@ command -v git >/dev/null 2>&1 || need+=(git)
 # The fault suite's own Docker daemon runs in a network namespace (ip netns, nsenter).
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
+# The swarm suite's nodes get TLS certificates made with openssl.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${need[*]}"
