@@ -79,6 +79,9 @@ describe.skipIf(!runnable)('runs on a Docker Swarm (three daemons in network nam
 
     const after = JSON.parse(lancer('cluster', 'status', 'lab', '--dataset', 'sample', '--json').stdout) as typeof status;
     expect(after.nodes.every((n) => n.images.missing.length === 0)).toBe(true);
+    // Without a dataset, status lists the benchmark images each node holds.
+    const plain = lancer('cluster', 'status', 'lab').stdout;
+    expect(plain.match(new RegExp(`images: ${sampleImages.length} \\(lancer-sample_9001:latest`, 'g'))).toHaveLength(3);
     // A second distribute has nothing to send.
     const again = JSON.parse(lancer('images', 'distribute', '--cluster', 'lab', '--dataset', 'sample', '--json').stdout) as typeof report;
     expect(again.nodes.every((n) => n.copied.length === 0)).toBe(true);

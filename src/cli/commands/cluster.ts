@@ -17,8 +17,9 @@ lancer cluster rm NAME
   Each node's own daemon address goes in its Swarm label lancer.endpoint (the workbench execs
   and copies files there; Swarm does not forward them):
     docker node update --label-add lancer.endpoint=tcp://HOST:2376 NODE
-  status lists each node (role, state, CPUs, memory, attempts running) and, with --dataset, the
-  images of that dataset it holds and lacks.`;
+  status lists each node (role, state, CPUs, memory, attempts running, whether its daemon
+  answers) and the benchmark images it holds; with --dataset, that dataset's images it holds and
+  lacks.`;
 
 export const imagesDistributeHelp = `lancer images distribute --cluster NAME --dataset D [--tasks ID,…] [--monolith] [--json]
   Copies the images the dataset's tasks need from this machine's daemon to every node of the
@@ -71,6 +72,9 @@ export async function clusterCommand(ctx: CliContext, positionals: string[], opt
           `  ${n.hostname.padEnd(24)} ${n.role.padEnd(7)} ${n.state.padEnd(6)} ${n.availability.padEnd(6)} ${String(n.cpus).padStart(3)} CPUs ${formatBytes(n.memoryBytes).padStart(9)}  ${n.attemptsRunning} running` +
             (n.unreachable ? `  UNREACHABLE: ${n.unreachable}` : ''),
         );
+        if (!images.length && n.unreachable === null) {
+          lines.push(`    images: ${n.images.present.length ? `${n.images.present.length} (${n.images.present.slice(0, 4).join(', ')}${n.images.present.length > 4 ? ', …' : ''})` : 'none of the benchmark'}`);
+        }
         if (images.length && n.unreachable === null) {
           lines.push(`    images: ${n.images.present.length}/${images.length} present${n.images.missing.length ? `; missing: ${n.images.missing.slice(0, 6).join(', ')}${n.images.missing.length > 6 ? ', …' : ''}` : ''}`);
         }

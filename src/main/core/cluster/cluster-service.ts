@@ -120,7 +120,10 @@ export class ClusterService {
     };
   }
 
-  /** Every node: Swarm's view, whether its daemon answers, which of `images` it holds, attempts running. */
+  /**
+   * Every node: Swarm's view, whether its daemon answers, which of `images` it holds (without
+   * `images`: the benchmark images it holds), attempts running.
+   */
   async status(name: string, images: string[] = []): Promise<ClusterStatus> {
     const cluster = this.deps.repo.get(name);
     const runtime = this.runtime(name);
@@ -138,6 +141,11 @@ export class ClusterService {
         let attemptsRunning = 0;
         if (unreachable === null) {
           const client = runtime.client(node);
+          if (images.length === 0) {
+            // No dataset asked about: the benchmark images the node holds (sample and official).
+            for (const info of await client.listImages()) present.push(...(info.RepoTags ?? []).filter((tag) => /(^|\/)(lancer-sample|swelancer)/.test(tag)));
+            present.sort();
+          }
           for (const image of images) {
             try {
               await client.getImage(image).inspect();
