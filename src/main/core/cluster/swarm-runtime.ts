@@ -23,6 +23,7 @@ import {
   type ContainerRuntime,
   type ContainerSpec,
   type KeptContainer,
+  type StartHooks,
   type TaskContainer,
 } from '../engine/container-runtime';
 
@@ -284,7 +285,7 @@ export class SwarmRuntime implements ContainerRuntime {
     return next;
   }
 
-  async start(spec: ContainerSpec, signal?: AbortSignal): Promise<TaskContainer> {
+  async start(spec: ContainerSpec, signal?: AbortSignal, hooks?: StartHooks): Promise<TaskContainer> {
     if (spec.readOnlyMounts?.length) {
       throw new Error(`cluster ${this.opts.name}: folders of this machine cannot be mounted into a container on another node (CLI agents run on the local daemon only)`);
     }
@@ -334,7 +335,7 @@ export class SwarmRuntime implements ContainerRuntime {
       });
     };
     try {
-      const { task, node } = await this.waitForTask(service.id as string, usable, signal);
+      const { task, node } = await this.waitForTask(service.id as string, usable, signal, hooks);
       const containerId = task.Status!.ContainerStatus!.ContainerID!;
       const client = this.client(node);
       const container = client.getContainer(containerId);
@@ -351,16 +352,38 @@ export class SwarmRuntime implements ContainerRuntime {
     }
   }
 
-  /**
-   * Waits until the job's task runs and says where. Pending (no node has room) waits on; a
-   * task that ends without running, or whose node stops answering, fails the start.
-   */
-  private async waitForTask(serviceId: string, known: SwarmNode[], signal?: AbortSignal): Promise<{ task: TaskInfo; node: SwarmNode }> {
+  /** The job's task as the manager sees it now (undefined before the orchestrator made it). */
+  private async lookAtTask(serviceId: string): Promise<TaskInfo | undefined> {
+    return ((await this.opts.manager.listTasks({ filters: JSON.stringify({ service: [serviceId] }) })) as TaskInfo[])[0];
+  }
+
+  /** Polls until the task is placed on a node (or will never be); undefined when `untilMs` passes first. */
+  private async untilPlaced(serviceId: string, signal: AbortSignal | undefined, untilMs = Infinity): Promise<TaskInfo | undefined> {
     const pollMs = this.opts.pollMs ?? 250;
+    for (;;) {
+      const task = await this.lookAtTask(serviceId);
+      if (task?.NodeID || ENDED_STATES.has(task?.Status?.State ?? '')) return task;
+      if (Date.now() >= untilMs) return undefined;
+      await sleep(pollMs, signal);
+    }
+  }
+
+  /**
+   * Waits until the job's task runs and says where. A task not placed within a second waits in
+   * Swarm's queue (no node has room): that wait goes through `hooks.whileQueued`, so it is not
+   * set-up time. A task that ends without running, or whose node stops answering, fails the start.
+   */
+  private async waitForTask(serviceId: string, known: SwarmNode[], signal?: AbortSignal, hooks?: StartHooks): Promise<{ task: TaskInfo; node: SwarmNode }> {
+    const pollMs = this.opts.pollMs ?? 250;
+    if (!(await this.untilPlaced(serviceId, signal, Date.now() + 1000))) {
+      const pending = await this.lookAtTask(serviceId);
+      const why = `queued by Swarm on cluster ${this.opts.name}: ${pending?.Status?.Err || 'waiting for a node with room'}`;
+      const wait = this.untilPlaced(serviceId, signal);
+      await (hooks?.whileQueued ? hooks.whileQueued(wait, why) : wait);
+    }
     let nodeCheckedAt = 0;
     for (;;) {
-      const tasks = (await this.opts.manager.listTasks({ filters: JSON.stringify({ service: [serviceId] }) })) as TaskInfo[];
-      const task = tasks[0];
+      const task = await this.lookAtTask(serviceId);
       const state = task?.Status?.State ?? 'new';
       if (task && ENDED_STATES.has(state)) {
         const where = known.find((n) => n.id === task.NodeID)?.hostname;

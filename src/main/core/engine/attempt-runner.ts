@@ -144,18 +144,44 @@ export function officialEnv(task: TaskDetail): string[] {
 }
 
 /** Runs `fn` with a signal that aborts on the run's signal or after `seconds`. */
-async function inPhase<T>(phase: Phase, seconds: number, parent: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/** Runs `wait` with the phase's timeout stopped (see StartHooks.whileQueued). */
+type Hold = <R>(wait: Promise<R>) => Promise<R>;
+
+/**
+ * Runs one phase under its timeout (a PhaseTimeoutError when it passes) and the attempt's
+ * cancellation. `hold` stops the clock for a wait that is not the attempt's own work.
+ */
+export async function inPhase<T>(phase: Phase, seconds: number, parent: AbortSignal, fn: (signal: AbortSignal, hold: Hold) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, seconds * 1000);
+  let remainingMs = seconds * 1000;
+  let armedAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    armedAt = performance.now();
+    timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, remainingMs);
+  };
+  arm();
+  let holds = 0;
+  const hold: Hold = async (wait) => {
+    if (holds++ === 0) {
+      clearTimeout(timer);
+      remainingMs = Math.max(0, remainingMs - (performance.now() - armedAt));
+    }
+    try {
+      return await wait;
+    } finally {
+      if (--holds === 0 && !controller.signal.aborted) arm();
+    }
+  };
   const onParent = (): void => controller.abort();
   if (parent.aborted) controller.abort(); // 'abort' never fires again on an aborted signal
   parent.addEventListener('abort', onParent, { once: true });
   try {
-    return await fn(controller.signal);
+    return await fn(controller.signal, hold);
   } catch (error) {
     if (timedOut && (error instanceof CancelledError || error instanceof ExecTimeoutError)) throw new PhaseTimeoutError(phase, seconds);
     throw error;
@@ -205,9 +231,10 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
     if (!QUESTION_ID.test(task.questionId)) throw new SystemError(`question_id "${task.questionId.slice(0, 80)}" is not a safe id`);
     // ---- starting + setup: one timeout covers start-up and task set-up, as STARTUP_TIMEOUT.
     let baseline: FootprintSnapshot | null = null;
-    await inPhase('setup', limits.setupTimeoutSec, signal, async (s) => {
+    await inPhase('setup', limits.setupTimeoutSec, signal, async (s, hold) => {
       enter('starting');
       container = await startAndSetUp(input, `lancer-${input.attemptId}`, cwd, s, {
+        hold,
         onStarted: (c) => {
           // Known at once, so a set-up that fails or is cancelled still removes it (finally).
           container = c;
@@ -426,7 +453,7 @@ async function startAndSetUp(
   name: string,
   cwd: string,
   signal: AbortSignal,
-  hooks: Helpers & { onStarted(c: TaskContainer): void; mounts?: { hostPath: string; containerPath: string }[] },
+  hooks: Helpers & { onStarted(c: TaskContainer): void; hold: Hold; mounts?: { hostPath: string; containerPath: string }[] },
 ): Promise<TaskContainer> {
   const { task, limits } = input;
   // Checked before anything starts: nothing to clean up when the row is unusable.
@@ -444,6 +471,12 @@ async function startAndSetUp(
       ...(hooks.mounts?.length ? { readOnlyMounts: hooks.mounts } : {}),
     },
     signal,
+    {
+      whileQueued: (wait, why) => {
+        hooks.log(why);
+        return hooks.hold(wait);
+      },
+    },
   );
   // The caller removes it, whatever happens next: it learns of it here, before the set-up.
   hooks.onStarted(container);
@@ -481,8 +514,8 @@ async function gradeInCleanContainer(
   const { limits, signal, task } = input;
   let clean: TaskContainer | undefined;
   try {
-    clean = await inPhase('grading', limits.setupTimeoutSec, signal, (s) =>
-      startAndSetUp(input, `lancer-${input.attemptId}-clean`, cwd, s, { ...helpers, onStarted: (c) => (clean = c) }),
+    clean = await inPhase('grading', limits.setupTimeoutSec, signal, (s, hold) =>
+      startAndSetUp(input, `lancer-${input.attemptId}-clean`, cwd, s, { ...helpers, hold, onStarted: (c) => (clean = c) }),
     );
     const sh = helpers.shIn(clean);
     return await inPhase('grading', limits.gradeTimeoutSec, signal, async (s) => {

@@ -105,9 +105,19 @@ export interface TaskContainer {
 
 
 
+/** What the attempt offers a runtime while it starts a container. */
+export interface StartHooks {
+  /**
+   * Wraps a wait for room (a cluster's queue, when no node can take the attempt's CPUs and
+   * memory): nothing of the attempt runs meanwhile, so the wait does not count toward its
+   * set-up timeout. `why` goes to the attempt's log.
+   */
+  whileQueued?<T>(wait: Promise<T>, why: string): Promise<T>;
+}
+
 export interface ContainerRuntime {
   /** Creates the attempt's container on a network of its own (or one it cannot reach others on), and starts it. */
-  start(spec: ContainerSpec, signal?: AbortSignal): Promise<TaskContainer>;
+  start(spec: ContainerSpec, signal?: AbortSignal, hooks?: StartHooks): Promise<TaskContainer>;
   /** The id of an image, or null if it is not present. */
   imageId(image: string): Promise<string | null>;
   /**
