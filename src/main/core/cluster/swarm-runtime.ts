@@ -92,6 +92,8 @@ export interface SwarmRuntimeOptions {
   clientFor?: (url: string, tlsDir: string | null) => Dockerode;
   /** How often the job's task is looked at while it is placed and started. */
   pollMs?: number;
+  /** The longest pause between asks while the manager does not answer (default 30 s). */
+  managerRetryMaxMs?: number;
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -220,6 +222,31 @@ export class SwarmRuntime implements ContainerRuntime {
     return { usable: nodes.filter((n) => health.get(n.id) === null), refused };
   }
 
+  /**
+   * The usable nodes; while the manager does not answer, the attempt waits for it (as runs wait
+   * for a local daemon that went away) instead of failing try after try: the wait goes through
+   * `hooks.whileQueued`, which logs why and keeps it out of the set-up time. Without hooks, the
+   * manager's error is thrown.
+   */
+  async usableNodesOnceTheManagerAnswers(signal?: AbortSignal, hooks?: StartHooks): Promise<Awaited<ReturnType<SwarmRuntime['usableNodes']>>> {
+    try {
+      return await this.usableNodes();
+    } catch (error) {
+      if (!hooks?.whileQueued) throw error;
+      const retry = async (): Promise<Awaited<ReturnType<SwarmRuntime['usableNodes']>>> => {
+        for (let delayMs = 1000; ; delayMs = Math.min(delayMs * 2, this.opts.managerRetryMaxMs ?? 30_000)) {
+          await sleep(delayMs, signal);
+          try {
+            return await this.usableNodes();
+          } catch {
+            // still away
+          }
+        }
+      };
+      return hooks.whileQueued(retry(), `waiting for the Swarm manager: ${(error as Error).message}`);
+    }
+  }
+
   /** The image's id on each node that holds it. */
   async imageOnNodes(image: string, nodes: SwarmNode[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
@@ -289,7 +316,7 @@ export class SwarmRuntime implements ContainerRuntime {
     if (spec.readOnlyMounts?.length) {
       throw new Error(`cluster ${this.opts.name}: folders of this machine cannot be mounted into a container on another node (CLI agents run on the local daemon only)`);
     }
-    const { usable, refused } = await this.usableNodes();
+    const { usable, refused } = await this.usableNodesOnceTheManagerAnswers(signal, hooks);
     const holders = (await this.syncImageLabels([spec.image], usable)).get(spec.image) ?? [];
     if (holders.length === 0) {
       const down = refused.length ? `; left out: ${refused.map((r) => `${r.node.hostname} (${r.why})`).join(', ')}` : '';
