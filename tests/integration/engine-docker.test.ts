@@ -63,14 +63,19 @@ describe.skipIf(!runnable)('engine on the sample benchmark (real Docker)', () =>
   }, 20 * MINUTE);
 
   it('null fails every task, with no system error', async () => {
+    // One test run per task: a failing sample test waits out its timeouts, and three of them
+    // per task made this the slowest test in CI. Repeated runs (a task passing on its third)
+    // are covered by the official profile's recording test.
+    wb.settings.update({ testRuns: 1 });
     const runId = await wb.engine.createRun({ datasetId: 'sample', solver: { kind: 'null' } });
     await wb.engine.start(runId);
+    wb.settings.update({ testRuns: 3 });
     const run = wb.runs.getRun(runId);
     expect(run.tally).toMatchObject({ passed: 0, error: 0, timeout: 0, earned: 0 });
     expect(run.tally.failed).toBe(run.tally.tasks);
     const ic = run.attempts.find((a) => a.questionId === '9001')!;
-    // Three test runs, each the broken app failing its test (exit 1).
-    expect(wb.runs.attemptDetail(ic.id).grader?.testRuns?.map((r) => r.exitCode)).toEqual([1, 1, 1]);
+    // Its test run: the broken app failing its test (exit 1).
+    expect(wb.runs.attemptDetail(ic.id).grader?.testRuns?.map((r) => r.exitCode)).toEqual([1]);
     expect(leftovers(dir)).toEqual([]);
   }, 20 * MINUTE);
 
