@@ -36,17 +36,22 @@ export interface ClusterSummary {
   createdAt: string;
 }
 
-export interface ClusterNodeStatus {
+/** A Swarm node as its manager lists it. */
+export interface ClusterNode {
   id: string;
   hostname: string;
   role: 'manager' | 'worker';
   /** Swarm's view: ready, down, unknown, disconnected. */
   state: string;
+  /** Whether Swarm may place work there: active, pause, drain. */
   availability: string;
   cpus: number;
   memoryBytes: number;
   /** The node's own daemon (its `lancer.endpoint` label); null when the label is missing. */
   endpoint: string | null;
+}
+
+export interface ClusterNodeStatus extends ClusterNode {
   /** Why the workbench cannot talk to that daemon, or null when it answered. */
   unreachable: string | null;
   /** Images asked about (a dataset's) that the node holds, and those it lacks. */

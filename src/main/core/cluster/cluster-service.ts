@@ -157,15 +157,9 @@ export class ClusterService {
           const filters = JSON.stringify({ label: [`${LABEL_APP}=${LABEL_APP_VALUE}`, `${LABEL_STORE}=${this.deps.storeId}`], status: ['running'] });
           attemptsRunning = (await client.listContainers({ filters })).length;
         }
+        const { labels: _labels, engineVersion: _engine, ...listed } = node;
         return {
-          id: node.id,
-          hostname: node.hostname,
-          role: node.role,
-          state: node.state,
-          availability: node.availability,
-          cpus: node.cpus,
-          memoryBytes: node.memoryBytes,
-          endpoint: node.endpoint,
+          ...listed,
           unreachable,
           images: { present, missing: unreachable === null ? images.filter((i) => !present.includes(i)) : [...images] },
           attemptsRunning,

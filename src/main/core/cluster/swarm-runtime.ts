@@ -10,6 +10,7 @@
  * each other. The ledger stays on this machine; nothing here writes to it.
  */
 import { createHash } from 'node:crypto';
+import type { ClusterNode } from '../../../shared/clusters';
 import { createDockerClientFor, pingDocker, type Dockerode } from '../docker/docker-client';
 import { DockerRuntime, DockerTaskContainer } from '../engine/docker-runtime';
 import {
@@ -48,16 +49,8 @@ export function jobName(containerName: string): string {
   return `${label.slice(0, 50).replace(/-+$/, '')}-${createHash('sha256').update(containerName).digest('hex').slice(0, 12)}`;
 }
 
-/** A Swarm node as the workbench reads it off the manager. */
-export interface SwarmNode {
-  id: string;
-  hostname: string;
-  role: 'manager' | 'worker';
-  state: string;
-  availability: string;
-  cpus: number;
-  memoryBytes: number;
-  endpoint: string | null;
+/** A Swarm node as the workbench reads it off the manager: what status shows, and its labels. */
+export interface SwarmNode extends ClusterNode {
   labels: Record<string, string>;
   engineVersion: string | null;
 }
