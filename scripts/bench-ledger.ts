@@ -18,17 +18,15 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import type { CliContext } from '../src/cli/context';
 import { resultsCommand } from '../src/cli/commands/runs';
-import { createHandlers } from '../src/main/core/handlers/handlers';
 import { databasePath } from '../src/main/core/paths';
 import { createRng } from '../src/main/core/reports/stats';
 import { defaultMigrationsDir, loadMigrations, openDatabase, type Db } from '../src/main/core/store/database';
 import { attemptIdFor, RunRepo, type LogLine } from '../src/main/core/store/run-repo';
 import { Workbench } from '../src/main/core/workbench';
-import { ensureRendererBuilt } from '../src/main/server/renderer-build';
-import { startServer } from '../src/main/server/serve';
+import { createHandlers } from '../src/main/core/handlers/handlers';
+import { openBenchPage } from './bench-page';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -761,20 +759,8 @@ function rowsDrawn(): number {
 async function pageTimes(wb: Workbench, meta: Meta, targetAttempts: number): Promise<void> {
   const lastAttempt = wb.runs.attempts(meta.targetRunId).at(-1)!.id;
   const rendererArg = args.find((a) => a.startsWith('--renderer='))?.slice('--renderer='.length);
-  const server = await startServer({
-    handlers: createHandlers(wb),
-    events: wb.events,
-    rendererDir: rendererArg ? path.resolve(rendererArg) : ensureRendererBuilt(root, console.log),
-    artifacts: { pathOf: (sha) => wb.artifacts.pathOf(sha), zipEntry: (sha, entry) => wb.replays.zipEntry(sha, entry) },
-    live: wb.live,
-  });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
-  });
+  const { page, base, close } = await openBenchPage(wb, root, rendererArg);
   try {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    const base = server.url.replace(/#.*/, '');
     const runs = meta.runIds.length;
     const listed = { selector: '.run-list li', n: runs };
     const load: number[] = [];
@@ -818,8 +804,7 @@ async function pageTimes(wb: Workbench, meta: Meta, targetAttempts: number): Pro
     console.log(line(`(b) run view in Chromium, click on the run to its attempts drawn (${drawn} of ${targetAttempts} rows in the DOM)`, open));
     console.log(line('    then a scroll to the ledger\'s last try, drawn', scroll, false));
   } finally {
-    await browser.close();
-    await server.close();
+    await close();
   }
 }
 

@@ -9,15 +9,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { chromium } from 'playwright-core';
 import { importDataset } from '../src/main/core/dataset/importer';
-import { createHandlers } from '../src/main/core/handlers/handlers';
 import { importResults } from '../src/main/core/reports/import-results';
 import { createReport } from '../src/main/core/reports/report-service';
 import { createRng } from '../src/main/core/reports/stats';
 import { Workbench } from '../src/main/core/workbench';
-import { ensureRendererBuilt } from '../src/main/server/renderer-build';
-import { startServer } from '../src/main/server/serve';
+import { openBenchPage } from './bench-page';
 import { makeTempDir } from '../tests/helpers/temp-dir';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -111,20 +108,8 @@ function chartsDrawn(atLeast: number): boolean {
  * click that picks the second one until the report, the compare view and every chart are drawn.
  */
 async function drawPage(wb: Workbench, runIds: string[]): Promise<void> {
-  const server = await startServer({
-    handlers: createHandlers(wb),
-    events: wb.events,
-    rendererDir: ensureRendererBuilt(root, console.log),
-    artifacts: { pathOf: (sha) => wb.artifacts.pathOf(sha), zipEntry: (sha, entry) => wb.replays.zipEntry(sha, entry) },
-    live: wb.live,
-  });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
-  });
+  const { page, base, close } = await openBenchPage(wb, root);
   try {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    const base = server.url.replace(/#.*/, '');
     const one: number[] = [];
     const two: number[] = [];
     for (let i = 0; i < 6; i++) {
@@ -144,8 +129,7 @@ async function drawPage(wb: Workbench, runIds: string[]): Promise<void> {
     console.log(`analytics page, 1 run: navigation to every chart drawn median ${ms(median(warm(one)))} (first load ${ms(one[0]!)})  goal < 1 s: ${median(warm(one)) < 1000 ? 'met' : 'NOT met'}`);
     console.log(`analytics page, picking a 2nd run: click to compare view and every chart drawn median ${ms(median(warm(two)))} (first ${ms(two[0]!)})  goal < 1 s: ${median(warm(two)) < 1000 ? 'met' : 'NOT met'}`);
   } finally {
-    await browser.close();
-    await server.close();
+    await close();
   }
 }
 
