@@ -134,6 +134,8 @@ export class ClusterService {
       throw new AppError('unavailable', (error as Error).message);
     }
     const health = await runtime.health(nodes);
+    // One look per image and node, which also sets the labels placement goes by.
+    const holders = images.length ? await runtime.syncImageLabels(images, nodes.filter((n) => health.get(n.id) === null)) : new Map<string, SwarmNode[]>();
     const statuses = await Promise.all(
       nodes.map(async (node): Promise<ClusterNodeStatus> => {
         const unreachable = health.get(node.id) ?? null;
@@ -146,14 +148,7 @@ export class ClusterService {
             for (const info of await client.listImages()) present.push(...(info.RepoTags ?? []).filter((tag) => /(^|\/)(lancer-sample|swelancer)/.test(tag)));
             present.sort();
           }
-          for (const image of images) {
-            try {
-              await client.getImage(image).inspect();
-              present.push(image);
-            } catch {
-              // not there
-            }
-          }
+          present.push(...images.filter((image) => holders.get(image)?.some((h) => h.id === node.id)));
           const filters = JSON.stringify({ label: [`${LABEL_APP}=${LABEL_APP_VALUE}`, `${LABEL_STORE}=${this.deps.storeId}`], status: ['running'] });
           attemptsRunning = (await client.listContainers({ filters })).length;
         }
@@ -166,8 +161,6 @@ export class ClusterService {
         };
       }),
     );
-    // Labels follow what the daemons hold, so placement matches what status shows.
-    if (images.length) await runtime.syncImageLabels(images, nodes.filter((n) => health.get(n.id) === null));
     return { cluster, nodes: statuses };
   }
 
