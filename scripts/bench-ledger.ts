@@ -40,7 +40,7 @@ const TASKS = 1488;
 const GOAL_MS = 300;
 const GOAL_RATIO = 2;
 /** Bumped when the generator writes something different, so a cached store is not reused. */
-const GENERATOR = 'ledger-1';
+const GENERATOR = 'ledger-2';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const ms = (n: number): string => `${n.toFixed(n < 10 ? 1 : 0)} ms`;
@@ -357,9 +357,10 @@ function generate(dir: string): Meta {
     VALUES (?, ?, ?, 1, ?, ?, ?, ?, NULL, ?, ?, NULL)`);
   const finishRun = db.prepare('UPDATE runs SET finished_at = ? WHERE id = ?');
   const insertAttempt = db.prepare(`INSERT INTO attempts (id, run_id, question_id, attempt_index, try_index, retried, state, phase, image, price, earned,
-      owner_pid, container_id, network_id, queued_at, started_at, finished_at, patch, decision_json, grader_json, error,
+      owner_pid, container_id, network_id, queued_at, started_at, finished_at, error,
       usage_json, stop_reason, grading_json, outside_changes_json, processes_left_json, agent_usage_json)
-    VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const insertOutputs = db.prepare('INSERT INTO attempt_outputs (attempt_id, patch, decision_json, grader_json) VALUES (?, ?, ?, ?)');
   const insertPhase = db.prepare('INSERT INTO attempt_phases (attempt_id, phase, started_at, ended_at, status) VALUES (?, ?, ?, ?, ?)');
   const insertStep = db.prepare(`INSERT INTO agent_steps (attempt_id, idx, at, kind, message, tool_call_json, observation, observation_bytes, observation_sha256,
     exit_code, duration_ms, usage_json, cost_usd, fallback, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL)`);
@@ -455,14 +456,20 @@ function generate(dir: string): Meta {
       const agent = plan.solver === 'builtin';
       const solves = ran && plan.solver !== 'null' && plan.solver !== 'imported';
       const usage = agent && ran ? usageOf(rng) : null;
-      const values = [
+      // Drawn in the order the generator always drew them, so the same seed makes the same ledger.
+      const head = [
         a.id, runId, t.id, a.attemptIndex, a.tryIndex, a.retried ? 1 : 0, a.state,
         `swelancer/swelancer_x86_${t.manager ? 'monolith' : t.id}:releasev1`, t.price, earned,
         ran ? hex(rng, 64) : null, ran ? hex(rng, 64) : null, iso(queued),
         ran ? iso(start) : null, a.state === 'queued' ? null : iso(ran ? end : queued),
+      ] as const;
+      const outputs = [
         solves && !t.manager && a.state !== 'error' ? patchText(rng) : null,
         solves && t.manager ? JSON.stringify({ selected_proposal_id: 1 + Math.floor(rng() * 4) }) : null,
         ran && a.state !== 'error' && plan.solver !== 'imported' ? graderJson(rng, t, earned, passed) : null,
+      ] as const;
+      const values = [
+        ...head,
         a.state === 'error' ? `container exited with code 137 during setup: npm ci was killed (out of memory?)\n${logText(rng, 'setup', t, 0)}` : a.state === 'timeout' ? 'the solve phase took longer than 3600 s' : null,
         usage ? JSON.stringify(usage) : null,
         usage ? pick(rng, ['finished', 'finished', 'finished', 'turns', 'budget', 'time']) : null,
@@ -473,6 +480,10 @@ function generate(dir: string): Meta {
       ] as const;
       insertAttempt.run(...values);
       data.add('attempts', [...values.slice(0, 7), null, ...values.slice(7, 10), null, ...values.slice(10)]);
+      if (outputs.some((v) => v !== null)) {
+        insertOutputs.run(a.id, ...outputs);
+        data.add('attempt_outputs', [a.id, ...outputs], 1);
+      }
       if (!ran) return;
 
       const span = end - start;
@@ -689,33 +700,39 @@ async function main(): Promise<void> {
 }
 
 /**
- * (c) as a process, beside what starting one costs: node alone, node with tsx, and the CLI up to
- * `--version` (tsx and every command's module loaded). Runs alternate, so a busy machine's drift
- * hits each kind alike; the command's own share is the median of paired differences.
+ * (c) as a process, beside what starting one costs: node alone and the CLI up to `--version`
+ * (its bundle loaded). The CLI runs from its bundle with a code cache per command (bin/cli-bundle.js);
+ * the first `results` after the caches are dropped, which compiles and writes its cache, is
+ * timed apart, and so is the CLI run from the sources through tsx, as it ran before the bundle.
+ * Runs alternate, so a busy machine's drift hits each kind alike; the command's own share is the
+ * median of paired differences.
  */
 function processTimes(dir: string, target: string): void {
   const bin = path.join(root, 'bin', 'lancer.js');
   const env = { ...process.env, LANCER_DATA_DIR: dir };
+  const fromSources = { ...env, LANCER_CLI_FROM_SOURCE: '1' };
   const runs = Math.max(3, Math.min(REPEAT, 5));
+  timeProcess([bin, '--version'], env); // builds the bundle when a source changed since the last build
+  rmSync(path.join(root, 'out', 'cli', 'code-cache'), { recursive: true, force: true });
+  const first = timeProcess([bin, 'results', target], env).ms;
   const node: number[] = [];
-  const tsx: number[] = [];
   const version: number[] = [];
   const results: number[] = [];
+  const sources: number[] = [];
   let bytes = 0;
   for (let i = 0; i < runs; i++) {
     node.push(timeProcess(['-e', '0']).ms);
-    tsx.push(timeProcess(['--import', 'tsx', '-e', '0']).ms);
     version.push(timeProcess([bin, '--version'], env).ms);
     const r = timeProcess([bin, 'results', target], env);
     results.push(r.ms);
     bytes = r.bytes;
+    sources.push(timeProcess([bin, 'results', target], fromSources).ms);
   }
   const m = median(results);
   const own = median(results.map((r, i) => r - version[i]!));
   console.log(`(c) lancer results as a process: median ${ms(m)} (min ${ms(Math.min(...results))}, max ${ms(Math.max(...results))}; ${(bytes / 1024).toFixed(0)} kB on stdout)  goal < ${GOAL_MS} ms: ${verdict(m < GOAL_MS)}`);
-  console.log(`    starting a process: node alone ${ms(median(node))}, node + tsx ${ms(median(tsx))}, \`lancer --version\` (tsx + the CLI's modules) ${ms(median(version))}; ` +
-    `results past that: ${ms(own)} (median of paired differences)`);
-  console.log(`    ${median(version) >= own ? 'start-up dominates' : 'the command itself dominates'} the process's time`);
+  console.log(`    starting a process: node alone ${ms(median(node))}, \`lancer --version\` ${ms(median(version))}; results past that: ${ms(own)} (median of paired differences)`);
+  console.log(`    the first results without its code cache ${ms(first)}; from the sources through tsx (LANCER_CLI_FROM_SOURCE=1, as before the bundle) median ${ms(median(sources))}: ${(median(sources) / m).toFixed(1)}× the bundle's`);
 }
 
 /** True once the page shows exactly `n` elements matching `selector`. A function, not a string: the page's CSP forbids eval. */

@@ -282,3 +282,54 @@ describe('migration 0010 on a store made before it', () => {
     old.close();
   });
 });
+
+describe('attempt outputs (migration 0013)', () => {
+  it("moves a store's patches, decisions and grader logs out of the attempt rows, and they leave with their run", () => {
+    const all = loadMigrations(defaultMigrationsDir());
+    const old = new Database(':memory:');
+    old.pragma('foreign_keys = ON');
+    applyMigrations(old, all.filter((m) => m.id < '0013'));
+    seedDataset(old);
+    old.prepare(`INSERT INTO runs (id, status, dataset_id, version_id, solver_json, manifest_json, concurrency, max_retries, created_at)
+      VALUES ('r', 'finished', 'd', 1, '{"kind":"null"}', '{}', 1, 0, 'x')`).run();
+    const insert = old.prepare(`INSERT INTO attempts (id, run_id, question_id, attempt_index, try_index, state, image, price, earned, queued_at, patch, decision_json, grader_json, error)
+      VALUES (?, 'r', ?, 0, 0, ?, 'i', 100, ?, 'x', ?, ?, ?, ?)`);
+    const grader = { submitted: 2, testRuns: [] };
+    insert.run('r.q1.0.0', 'q1', 'passed', 100, 'diff --git a/x b/x\n'.repeat(500), null, JSON.stringify(grader), null);
+    insert.run('r.q2.0.0', 'q2', 'failed', 0, null, JSON.stringify({ chose: 2 }), null, null);
+    insert.run('r.q3.0.0', 'q3', 'error', 0, null, null, null, 'boom');
+
+    expect(applyMigrations(old, all)).toEqual(['0013_attempt_outputs.sql']);
+    const columns = (old.prepare("SELECT name FROM pragma_table_info('attempts')").all() as { name: string }[]).map((c) => c.name);
+    expect(columns).not.toContain('patch');
+    expect(columns).toContain('error');
+    const runs = new RunRepo(old);
+    expect(runs.attemptDetail('r.q1.0.0')).toMatchObject({ patch: 'diff --git a/x b/x\n'.repeat(500), grader, decision: null, state: 'passed' });
+    expect(runs.attemptDetail('r.q2.0.0')).toMatchObject({ patch: null, decision: { chose: 2 }, grader: null });
+    expect(runs.attemptDetail('r.q3.0.0')).toMatchObject({ patch: null, decision: null, grader: null, error: 'boom' });
+    expect(runs.attemptExtras('r').get('r.q1.0.0')?.grader).toEqual(grader);
+    expect(runs.reportRows('r').find((row) => row.questionId === 'q1')).toMatchObject({ submitted: 2 });
+    // Only attempts with an output got a row.
+    expect(old.prepare('SELECT attempt_id FROM attempt_outputs ORDER BY attempt_id').all()).toEqual([{ attempt_id: 'r.q1.0.0' }, { attempt_id: 'r.q2.0.0' }]);
+
+    runs.deleteRun('r');
+    expect(old.prepare('SELECT count(*) AS n FROM attempt_outputs').get()).toEqual({ n: 0 });
+    old.close();
+  });
+
+  it('finish writes the outputs once, for an attempt it finishes; a later finish neither adds nor erases them', () => {
+    const db = openDatabase(':memory:');
+    seedDataset(db);
+    const runs = new RunRepo(db);
+    runs.createRun({ id: 'r', datasetId: 'd', versionId: 1, solver: { kind: 'null' }, manifest: MANIFEST, concurrency: 1, maxRetries: 0, attemptsPerTask: 1,
+      tasks: [{ questionId: 'q1', image: 'i', price: 10 }, { questionId: 'q2', image: 'i', price: 10 }] });
+    const [a, b] = runs.claim('r', 2, process.pid);
+    runs.finish(a!.id, 'failed', { patch: 'the patch', grader: { submitted: 1 } as never });
+    runs.finish(a!.id, 'passed', { patch: 'another', earned: 10 }); // already final: ignored
+    runs.finish(b!.id, 'error', { error: 'no output' });
+    expect(runs.attemptDetail(a!.id)).toMatchObject({ state: 'failed', patch: 'the patch', grader: { submitted: 1 }, earned: 0 });
+    expect(runs.attemptDetail(b!.id)).toMatchObject({ state: 'error', patch: null, grader: null });
+    expect(db.prepare('SELECT count(*) AS n FROM attempt_outputs').get()).toEqual({ n: 1 });
+    db.close();
+  });
+});

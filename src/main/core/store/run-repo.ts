@@ -45,9 +45,6 @@ interface AttemptRow {
   queued_at: string;
   started_at: string | null;
   finished_at: string | null;
-  patch: string | null;
-  decision_json: string | null;
-  grader_json: string | null;
   error: string | null;
   usage_json: string | null;
   stop_reason: string | null;
@@ -57,6 +54,13 @@ interface AttemptRow {
   agent_usage_json: string | null;
   first_action_ms: number | null;
   node: string | null;
+}
+
+/** An attempt's large outputs (attempt_outputs, migration 0013), kept apart from its row. */
+interface OutputsRow {
+  patch: string | null;
+  decision_json: string | null;
+  grader_json: string | null;
 }
 
 interface StepRow {
@@ -218,12 +222,6 @@ function usageOfTally(t: TallyRow): UsageSummary | null {
   };
 }
 
-/**
- * Attempt columns a summary leaves out: the patch, decision and grader log run to kB each and
- * would be read for every attempt of a run only to be dropped.
- */
-const LARGE_OUTPUTS = new Set(['patch', 'decision_json', 'grader_json']);
-
 /** The run columns a summary shows (all of them in the covering index runs_listing but `id`). */
 const LISTING_COLUMNS = 'r.id, r.status, r.created_at, r.finished_at, r.dataset_id, r.solver_json, r.concurrency, r.waiting';
 
@@ -240,21 +238,7 @@ export interface AttemptExtras {
 export class RunRepo {
   /** Statements prepared once per SQL text: preparing costs more than running most of these. */
   private readonly statements = new Map<string, Statement>();
-  private summaryColumnList: string | undefined;
-
   constructor(private readonly db: Db) {}
-
-  /**
-   * Every attempt column but LARGE_OUTPUTS, from the table itself, so that a column a later
-   * migration adds reaches summaries as it reaches `SELECT *` readers.
-   */
-  private summaryColumns(): string {
-    this.summaryColumnList ??= (this.db.prepare("SELECT name FROM pragma_table_info('attempts')").all() as { name: string }[])
-      .filter((c) => !LARGE_OUTPUTS.has(c.name))
-      .map((c) => `"${c.name}"`)
-      .join(', ');
-    return this.summaryColumnList;
-  }
 
   private sql(text: string): Statement {
     let statement = this.statements.get(text);
@@ -363,8 +347,8 @@ export class RunRepo {
   reportRows(runId: string): ReportLedgerRow[] {
     const rows = this.sql(
       `SELECT question_id, attempt_index, retried, state, price, earned, started_at, finished_at, usage_json,
-              json_extract(grader_json, '$.submitted') AS submitted
-       FROM attempts WHERE run_id = ?`,
+              json_extract(o.grader_json, '$.submitted') AS submitted
+       FROM attempts a LEFT JOIN attempt_outputs o ON o.attempt_id = a.id WHERE a.run_id = ?`,
     ).all(runId) as {
       question_id: string; attempt_index: number; retried: number; state: AttemptState; price: number; earned: number;
       started_at: string | null; finished_at: string | null; usage_json: string | null; submitted: number | null;
@@ -452,7 +436,7 @@ export class RunRepo {
   }
 
   attempts(runId: string): AttemptSummary[] {
-    return (this.sql(`SELECT ${this.summaryColumns()} FROM attempts WHERE run_id = ? ORDER BY question_id, attempt_index, try_index`).all(runId) as AttemptRow[]).map(toSummary);
+    return (this.sql(`SELECT * FROM attempts WHERE run_id = ? ORDER BY question_id, attempt_index, try_index`).all(runId) as AttemptRow[]).map(toSummary);
   }
 
   /**
@@ -461,7 +445,7 @@ export class RunRepo {
    */
   attemptExtras(runId: string, opts: { steps?: boolean } = {}): Map<string, AttemptExtras> {
     const extras = new Map<string, AttemptExtras>();
-    const graders = this.sql('SELECT id, grader_json FROM attempts WHERE run_id = ?').all(runId) as { id: string; grader_json: string | null }[];
+    const graders = this.sql('SELECT a.id, o.grader_json FROM attempts a LEFT JOIN attempt_outputs o ON o.attempt_id = a.id WHERE a.run_id = ?').all(runId) as { id: string; grader_json: string | null }[];
     for (const g of graders) extras.set(g.id, { grader: parseOrNull<GraderLog>(g.grader_json), artifacts: [], ...(opts.steps ? { steps: [] } : {}) });
     const artifacts = this.sql(
       // In the attempts' order (the unique index on run_id, question_id, ...): no sort.
@@ -484,7 +468,8 @@ export class RunRepo {
   }
 
   attemptDetail(id: string): AttemptDetail {
-    const row = this.sql('SELECT * FROM attempts WHERE id = ?').get(id) as AttemptRow | undefined;
+    const row = this.sql('SELECT a.*, o.patch, o.decision_json, o.grader_json FROM attempts a LEFT JOIN attempt_outputs o ON o.attempt_id = a.id WHERE a.id = ?')
+      .get(id) as (AttemptRow & OutputsRow) | undefined;
     if (!row) throw new AppError('not_found', `no attempt ${id}`);
     const phases = (this.sql('SELECT phase, started_at, ended_at, status FROM attempt_phases WHERE attempt_id = ? ORDER BY started_at').all(id) as {
       phase: Phase; started_at: string; ended_at: string | null; status: string | null;
@@ -601,20 +586,25 @@ export class RunRepo {
     const at = now();
     this.db.transaction(() => {
       this.sql('UPDATE attempt_phases SET ended_at = ?, status = coalesce(status, ?) WHERE attempt_id = ? AND ended_at IS NULL').run(at, outcome, attemptId);
-      this.sql(`UPDATE attempts SET state = ?, phase = NULL, finished_at = ?, earned = ?, patch = coalesce(?, patch),
-          decision_json = coalesce(?, decision_json), grader_json = coalesce(?, grader_json), error = ?,
+      const finished = this.sql(`UPDATE attempts SET state = ?, phase = NULL, finished_at = ?, earned = ?, error = ?,
           grading_json = ?, outside_changes_json = ?, processes_left_json = ?, first_action_ms = ?
           WHERE id = ? AND state NOT IN ('passed','failed','timeout','error','cancelled')`)
         .run(
-          outcome, at, fields.earned ?? 0, fields.patch ?? null,
-          fields.decision === undefined ? null : JSON.stringify(fields.decision),
-          fields.grader ? JSON.stringify(fields.grader) : null, fields.error ?? null,
+          outcome, at, fields.earned ?? 0, fields.error ?? null,
           fields.grading ? JSON.stringify(fields.grading) : null,
           fields.outsideRepoChanges ? JSON.stringify(fields.outsideRepoChanges) : null,
           fields.processesLeft ? JSON.stringify(fields.processesLeft) : null,
           fields.firstActionMs ?? null,
           attemptId,
         );
+      const outputs = [fields.patch ?? null, fields.decision === undefined ? null : JSON.stringify(fields.decision), fields.grader ? JSON.stringify(fields.grader) : null];
+      // Only an attempt this call finished gets its outputs; one given no output keeps what it has.
+      if (finished.changes > 0 && outputs.some((v) => v !== null)) {
+        this.sql(`INSERT INTO attempt_outputs (attempt_id, patch, decision_json, grader_json) VALUES (?, ?, ?, ?)
+            ON CONFLICT (attempt_id) DO UPDATE SET patch = coalesce(excluded.patch, patch),
+              decision_json = coalesce(excluded.decision_json, decision_json), grader_json = coalesce(excluded.grader_json, grader_json)`)
+          .run(attemptId, ...outputs);
+      }
     })();
   }
 
