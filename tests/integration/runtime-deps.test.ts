@@ -11,7 +11,7 @@ import { repoRoot } from '../helpers/workbench-server';
 /** Source files that run in the main process or the CLI (not tests, not the bundled renderer). */
 function runtimeSources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && /\.tsx?$/.test(e.name) && !/\.test\.tsx?$/.test(e.name))
+    .filter((e) => e.isFile() && /\.[jt]sx?$/.test(e.name) && !/\.test\.tsx?$/.test(e.name))
     .map((e) => path.join(e.parentPath, e.name));
 }
 
@@ -24,7 +24,7 @@ function packageOf(specifier: string): string {
 /** Packages a source file loads at run time: value imports, dynamic imports, require(.resolve). */
 function packagesLoadedBy(code: string): string[] {
   const found: string[] = [];
-  const patterns = [/^\s*import\s+(?!type\b)[^;]*?from\s+'([^']+)'/gm, /\bimport\(\s*'([^']+)'\s*\)/g, /\brequire(?:\.resolve)?\(\s*'([^']+)'\s*\)/g, /\)\.resolve\(\s*'([^']+)'\s*\)/g];
+  const patterns = [/^\s*import\s+(?!type\b)[^;]*?from\s+'([^']+)'/gm, /\bimport\(\s*'([^']+)'\s*\)/g, /\brequire(?:\.resolve)?\(\s*'([^']+)'\s*\)/g, /\)\.resolve\(\s*'([^']+)'\s*\)/g, /\)\(\s*'([^']+)'\s*\)/g];
   for (const pattern of patterns) for (const m of code.matchAll(pattern)) found.push(m[1]!);
   return found.filter((s) => !s.startsWith('.') && !s.startsWith('node:') && !builtinModules.includes(s)).map(packageOf);
 }
@@ -33,7 +33,7 @@ describe('run-time dependencies', () => {
   it('every package the main process and the CLI load is in dependencies (electron aside)', () => {
     const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     const missing = new Set<string>();
-    for (const file of [...runtimeSources(path.join(repoRoot, 'src/main')), ...runtimeSources(path.join(repoRoot, 'src/cli'))]) {
+    for (const file of [...runtimeSources(path.join(repoRoot, 'src/main')), ...runtimeSources(path.join(repoRoot, 'src/cli')), ...runtimeSources(path.join(repoRoot, 'bin'))]) {
       for (const name of packagesLoadedBy(readFileSync(file, 'utf8'))) {
         // Electron is the runtime itself: where the window runs, it is there; elsewhere the app falls back to serve mode.
         if (name !== 'electron' && !(name in pkg.dependencies)) missing.add(`${name} (${path.relative(repoRoot, file)})`);
@@ -43,6 +43,6 @@ describe('run-time dependencies', () => {
   });
 
   it('finds the loads it checks (the scan is not blind)', () => {
-    expect(packagesLoadedBy("import Docker from 'dockerode';\nimport type { X } from 'zod';\nconst p = require.resolve('playwright-core/package.json');\nconst q = createRequire(u).resolve('ws');")).toEqual(['dockerode', 'playwright-core', 'ws']);
+    expect(packagesLoadedBy("import Docker from 'dockerode';\nimport type { X } from 'zod';\nconst p = require.resolve('playwright-core/package.json');\nconst q = createRequire(u).resolve('ws');\nconst D = createRequire(u)('zod');\nconst { build } = await import('esbuild');").sort()).toEqual(['dockerode', 'esbuild', 'playwright-core', 'ws', 'zod']);
   });
 });

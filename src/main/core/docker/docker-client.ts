@@ -1,16 +1,41 @@
 /**
- * The one place the app imports dockerode. Everything else receives a `Dockerode` instance.
+ * The one place the app loads dockerode. Everything else receives a `Dockerode` instance.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 import type { DockerStatus } from '../../../shared/domain';
 
 export type { Dockerode };
 
-/** A client for the local daemon: DOCKER_HOST when set, else the default socket or pipe. */
+/**
+ * dockerode and what it pulls in (ssh2, protobufjs, grpc) take ~200 ms to load, more than a
+ * quick CLI command's whole work (`lancer results`, `lancer tasks`), so it is loaded on first use.
+ */
+let dockerodeClass: typeof Dockerode | undefined;
+function loadDockerode(): typeof Dockerode {
+  return (dockerodeClass ??= createRequire(import.meta.url)('dockerode') as typeof Dockerode);
+}
+
+/**
+ * A client for the local daemon: DOCKER_HOST when set, else the default socket or pipe. It is
+ * made when first used: the Workbench hands it to its services when it opens, and a command that
+ * never talks to Docker then never loads dockerode.
+ */
 export function createDockerClient(): Dockerode {
-  return new Dockerode();
+  let client: Dockerode | undefined;
+  const real = (): Dockerode => (client ??= new (loadDockerode())());
+  return new Proxy({} as Dockerode, {
+    get(_target, key) {
+      const target = real();
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+    set: (_target, key, value) => Reflect.set(real(), key, value),
+    has: (_target, key) => Reflect.has(real(), key),
+    getPrototypeOf: () => Reflect.getPrototypeOf(real()),
+  });
 }
 
 /**
@@ -19,6 +44,7 @@ export function createDockerClient(): Dockerode {
  * Plain TCP is refused: a daemon that takes commands over the network is root on its host.
  */
 export function createDockerClientFor(url: string, tlsDir: string | null): Dockerode {
+  const Dockerode = loadDockerode();
   if (url.startsWith('unix://')) return new Dockerode({ socketPath: url.slice('unix://'.length) });
   const tcp = /^tcp:\/\/([^:/]+)(?::(\d+))?$/.exec(url);
   if (!tcp) throw new Error(`${url}: a daemon address is unix:///path/to/docker.sock or tcp://host:port`);

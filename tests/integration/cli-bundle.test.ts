@@ -1,0 +1,91 @@
+/**
+ * The `lancer` command's bundle (bin/cli-bundle.js): rebuilt when a source is newer, never
+ * otherwise; run with a code cache per command that a second run uses as it is. Real esbuild,
+ * real files, real Node processes, on a small entry of its own in a temporary folder.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/workbench-server';
+
+const cliBundle = path.join(repoRoot, 'bin', 'cli-bundle.js');
+
+interface CliBundleModule {
+  isStale(bundle: string, dirs: string[]): boolean;
+  ensureBundle(opts: { bundle: string; dirs: string[]; entry: string; onBuild?: () => void }): Promise<string>;
+}
+
+describe('the CLI bundle', () => {
+  let dir: string;
+  let src: string;
+  let bundle: string;
+  let mod: CliBundleModule;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'lancer-cli-bundle-'));
+    src = path.join(dir, 'src');
+    mkdirSync(src);
+    // ES module sources that find themselves through import.meta, as store/database.ts does.
+    writeFileSync(path.join(src, 'where.ts'), "import { fileURLToPath } from 'node:url';\nexport const here = (): string => fileURLToPath(import.meta.url);\n");
+    writeFileSync(path.join(src, 'main.ts'), "import { here } from './where';\nconst greeting: string = 'hello';\nconsole.log(JSON.stringify({ greeting, here: here(), args: process.argv.slice(1) }));\n");
+    bundle = path.join(dir, 'out', 'cli.cjs');
+    mod = (await import(pathToFileURL(cliBundle).href)) as CliBundleModule;
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const build = (): Promise<string> => mod.ensureBundle({ bundle, dirs: [src], entry: path.join(src, 'main.ts'), onBuild: () => builds++ });
+  let builds = 0;
+
+  /** Runs the bundle in its own Node process, as bin/lancer.js does, for `command`. */
+  const run = (command: string): { out: { greeting: string; here: string; args: string[] }; stderr: string } => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { runBundle } from ${JSON.stringify(pathToFileURL(cliBundle).href)}; runBundle(${JSON.stringify(bundle)}, ${JSON.stringify(command)});`, command], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    return { out: JSON.parse(r.stdout) as { greeting: string; here: string; args: string[] }, stderr: r.stderr };
+  };
+
+  it('is built when missing, rebuilt only when a source is newer, and keeps import.meta working', async () => {
+    builds = 0;
+    expect(mod.isStale(bundle, [src])).toBe(true);
+    await build();
+    expect(builds).toBe(1);
+    expect(mod.isStale(bundle, [src])).toBe(false);
+    await build();
+    expect(builds).toBe(1);
+    // The migrations travel with the bundle, where the store looks for them.
+    expect(readdirSync(path.join(dir, 'out', 'migrations'))).toContain('0001_init.sql');
+    expect(run('results').out).toEqual({ greeting: 'hello', here: bundle, args: ['results'] });
+
+    // An edit (a source newer than the bundle) rebuilds, and the new code runs.
+    writeFileSync(path.join(src, 'main.ts'), "console.log(JSON.stringify({ greeting: 'edited', here: '', args: [] }));\n");
+    const later = new Date(statSync(bundle).mtimeMs + 5_000);
+    utimesSync(path.join(src, 'main.ts'), later, later);
+    expect(mod.isStale(bundle, [src])).toBe(true);
+    await build();
+    expect(builds).toBe(2);
+    expect(run('results').out.greeting).toBe('edited');
+  });
+
+  it("writes a command's code cache on its first run, and the next run uses it unchanged", async () => {
+    await build();
+    const cacheDir = path.join(dir, 'out', 'code-cache');
+    expect(existsSync(cacheDir)).toBe(false);
+    run('results');
+    const [cache] = readdirSync(cacheDir);
+    expect(cache).toMatch(/-results\.bin$/);
+    const written = statSync(path.join(cacheDir, cache!)).mtimeMs;
+    expect(run('results').out.greeting).toBe('hello');
+    // Accepted by V8, so not written again.
+    expect(statSync(path.join(cacheDir, cache!)).mtimeMs).toBe(written);
+    // Another command gets its own; a name that is not a command word shares "other".
+    run('tasks');
+    run('../../etc');
+    expect(readdirSync(cacheDir).map((f) => f.replace(/^\d+-\d+-/, '')).sort()).toEqual(['other.bin', 'results.bin', 'tasks.bin']);
+    // A rebuild drops the caches of the old bundle.
+    utimesSync(path.join(src, 'main.ts'), new Date(Date.now() + 10_000), new Date(Date.now() + 10_000));
+    await build();
+    expect(existsSync(cacheDir)).toBe(false);
+  });
+});
