@@ -1,62 +1,52 @@
 /**
  * The app shell: navigation on the left, the current section, and the status bar.
  */
-import { lazy, Suspense, useEffect, type ReactElement } from 'react';
+import { useEffect, type ReactElement } from 'react';
 import { invoke, on } from '../../api';
 import { sectionFromHash, sectionLabels, sections, useAppStore, type Section } from '../../store';
 import { SettingsPage } from '../settings/settings-page';
 import { ReplayRouteView, replayRouteLabel, useReplayRoute } from '../replay/route';
+import { replayRouteFromHash } from '../replay/links';
 import { StatusBar } from './status-bar';
 import { prefetchFirstReport } from '../results/prefetch';
+import { preloadSections, sectionCode, type SectionCode } from './section-code';
 import { assertNever } from '../../../../shared/result';
 
-// Sections load when opened (the task browser carries the markdown and highlighting
-// libraries), so a link straight to a replay or the live grid starts with little code.
-const TasksPage = lazy(() => import('../tasks/tasks-page').then((m) => ({ default: m.TasksPage })));
-const RunsPage = lazy(() => import('../runs/runs-page').then((m) => ({ default: m.RunsPage })));
-const ResultsPage = lazy(() => {
-  prefetchFirstReport(); // the first report is asked for while the page's code loads
-  return import('../results/results-page').then((m) => ({ default: m.ResultsPage }));
-});
-const ImagesPage = lazy(() => import('../images/images-page').then((m) => ({ default: m.ImagesPage })));
-const LivePage = lazy(() => import('../live/live-page').then((m) => ({ default: m.LivePage })));
+// Sections load their code when opened (the task browser carries the markdown and highlighting
+// libraries, Results Plot and d3), so a link straight to a replay or the live grid starts with
+// little code; the rest follows in the background once the app is idle (section-code.tsx).
+const code: Record<Exclude<Section, 'settings'>, SectionCode> = {
+  runs: sectionCode(() => import('../runs/runs-page').then((m) => m.RunsPage)),
+  tasks: sectionCode(() => import('../tasks/tasks-page').then((m) => m.TasksPage)),
+  // Opened before its code is here: its first report is asked for while the code loads.
+  results: sectionCode(() => import('../results/results-page').then((m) => m.ResultsPage), prefetchFirstReport),
+  live: sectionCode(() => import('../live/live-page').then((m) => m.LivePage)),
+  images: sectionCode(() => import('../images/images-page').then((m) => m.ImagesPage)),
+};
 
-function Loading(): ReactElement {
-  return <section className="page muted">Loading…</section>;
+/**
+ * Fetches the code of the section the address opens before the first render (main.tsx), so a
+ * fresh load draws the section itself rather than "Loading…" first. Nothing for a replay link:
+ * its view is in the main chunk, and no section's code should come before it.
+ */
+export function openSectionInAddress(): Promise<unknown> {
+  if (replayRouteFromHash(location.hash)) return Promise.resolve();
+  const section = sectionFromHash(location.hash);
+  return section === 'settings' ? Promise.resolve() : code[section].open();
 }
 
 function SectionView({ section }: { section: Section }): ReactElement {
   switch (section) {
     case 'tasks':
-      return (
-        <Suspense fallback={<Loading />}>
-          <TasksPage />
-        </Suspense>
-      );
+      return <code.tasks.View />;
     case 'runs':
-      return (
-        <Suspense fallback={<Loading />}>
-          <RunsPage />
-        </Suspense>
-      );
+      return <code.runs.View />;
     case 'live':
-      return (
-        <Suspense fallback={<Loading />}>
-          <LivePage />
-        </Suspense>
-      );
+      return <code.live.View />;
     case 'results':
-      return (
-        <Suspense fallback={<Loading />}>
-          <ResultsPage />
-        </Suspense>
-      );
+      return <code.results.View />;
     case 'images':
-      return (
-        <Suspense fallback={<Loading />}>
-          <ImagesPage />
-        </Suspense>
-      );
+      return <code.images.View />;
     case 'settings':
       return <SettingsPage />;
     default:
@@ -77,9 +67,12 @@ export function App(): ReactElement {
     const off = on('docker.status', setDocker);
     void invoke('app.info', {}).then(setInfo);
     void invoke('docker.status', {}).then(setDocker);
+    // Runs first: the section most often opened next.
+    const stopPreloading = preloadSections([code.runs, code.tasks, code.results, code.live, code.images]);
     return () => {
       window.removeEventListener('hashchange', onHash);
       off();
+      stopPreloading();
     };
   }, [setSection, setInfo, setDocker]);
 
