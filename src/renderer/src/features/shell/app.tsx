@@ -67,14 +67,19 @@ export function App(): ReactElement {
     const off = on('docker.status', setDocker);
     void invoke('app.info', {}).then(setInfo);
     void invoke('docker.status', {}).then(setDocker);
-    // Runs first: the section most often opened next.
-    const stopPreloading = preloadSections([code.runs, code.tasks, code.results, code.live, code.images]);
     return () => {
       window.removeEventListener('hashchange', onHash);
       off();
-      stopPreloading();
     };
   }, [setSection, setInfo, setDocker]);
+
+  // Not while a replay is shown: its trace and frames come first, and it may be all this tab opens.
+  const onSection = replayRoute === null;
+  useEffect(() => {
+    if (!onSection) return;
+    // Runs first: the section most often opened next.
+    return preloadSections([code.runs, code.tasks, code.results, code.live, code.images]);
+  }, [onSection]);
 
   return (
     <div className="shell">
