@@ -24,7 +24,7 @@ import {
 import type { ImageBuildEvent, ImagePullEvent, ImagesOverview, PruneReport, PullPlan } from './images';
 import type { AttemptReplay } from './replay';
 import type { AgentStepRecord } from './agents';
-import { runStartSchema, type AttemptDetail, type KeptContainer, type RunDetail, type RunEvent, type RunSummary } from './runs';
+import { runStartSchema, type AttemptDetail, type KeptContainer, type RunEvent, type RunManifest, type RunSummary, type RunView } from './runs';
 import { reportRequestSchema, type Report } from './reports';
 import { endpointNameSchema, endpointSaveSchema, type EndpointInfo, type EndpointTestResult } from './endpoints';
 import { cliAgentNameSchema, type AgentFetchEvent, type CliAgentInfo } from './cli-agents';
@@ -95,7 +95,10 @@ export const channels = {
   'runs.start': channel<{ runId: string }>()(runStartSchema),
   'runs.list': channel<RunSummary[]>()(noInput),
   /** A run with its manifest and attempts, and the last event number (apply only newer events). */
-  'runs.get': channel<RunDetail & { seq: number }>()(z.object({ runId: z.string().min(1) }).strict()),
+  /** A run with every attempt and its manifest's head; the manifest's per-task lists come from runs.manifest. */
+  'runs.get': channel<RunView & { seq: number }>()(z.object({ runId: z.string().min(1) }).strict()),
+  /** A run's whole manifest, per-task lists (tasks, images, profiles) included. */
+  'runs.manifest': channel<RunManifest>()(z.object({ runId: z.string().min(1) }).strict()),
   'runs.pause': channel<RunSummary>()(z.object({ runId: z.string().min(1) }).strict()),
   'runs.resume': channel<RunSummary>()(z.object({ runId: z.string().min(1) }).strict()),
   'runs.cancel': channel<RunSummary>()(z.object({ runId: z.string().min(1) }).strict()),

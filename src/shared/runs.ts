@@ -230,6 +230,18 @@ export interface RunDetail extends RunSummary {
   attempts: AttemptSummary[];
 }
 
+/** A manifest's per-task lists: a full run's come to ~300 kB, so the run view (`runs.get`) leaves them out and `runs.manifest` gives them. */
+export type ManifestTaskLists = 'taskIds' | 'images' | 'profile';
+
+/** A manifest without its per-task lists, and how many tasks they list. */
+export type ManifestHead = Omit<RunManifest, ManifestTaskLists> & { taskCount: number };
+
+/** A run as the run view gets it (`runs.get`): every attempt, and the manifest's head. */
+export interface RunView extends RunSummary {
+  manifest: ManifestHead;
+  attempts: AttemptSummary[];
+}
+
 /** Progress of a run, pushed to every UI; `seq` grows per run so a reload can catch up. */
 export type RunEvent =
   | { type: 'step'; runId: string; seq: number; attemptId: string; step: AgentStepRecord }

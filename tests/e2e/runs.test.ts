@@ -144,7 +144,8 @@ describe.skipIf(!ready)('runs, results and images in Chromium, with real Docker'
 
     const manifest = page.getByTestId('manifest');
     await manifest.locator('summary').click();
-    expect(await manifest.textContent()).toContain('lancer-sample_9001:latest');
+    // The per-task lists are asked for when the panel opens.
+    await manifest.getByText('lancer-sample_9001:latest', { exact: true }).waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), manifest.getByRole('button', { name: 'Export manifest' }).click()]);
     expect(download.suggestedFilename()).toBe(`${goldRunId}.manifest.json`);
     const file = await download.path();

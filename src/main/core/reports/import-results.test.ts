@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { UsageSummary } from '../../../shared/agents';
-import type { AttemptOutcome, RunManifest } from '../../../shared/runs';
+import type { AttemptOutcome, RunManifest, RunView } from '../../../shared/runs';
 import { AppError } from '../../../shared/result';
 import { makeTempDir } from '../../../../tests/helpers/temp-dir';
 import { importDataset } from '../dataset/importer';
@@ -229,6 +229,24 @@ describe('importing a results.csv', () => {
       expect(a!.solver).toMatchObject({ kind: 'imported', file, label: 'sample-3x3.csv' });
       expect(b!.solver).toMatchObject({ kind: 'imported', file: 'uploaded', label: 'uploaded' });
       expect((a!.solver as { sha256: string }).sha256).toBe((b!.solver as { sha256: string }).sha256);
+    });
+
+    it('is seen through runs.get with its manifest head, and through runs.manifest whole', async () => {
+      const handlers = createHandlers(wb);
+      const imported = await dispatch(handlers, 'runs.importResults', { datasetId: 'sample', path: path.join(fixtures, 'sample-3x3.csv') });
+      if (!imported.ok) throw new Error(imported.error.message);
+      const runId = (imported.value as { runId: string }).runId;
+      const stored = wb.runs.getRun(runId).manifest;
+      expect(stored.taskIds.length).toBeGreaterThan(0);
+      const view = await dispatch(handlers, 'runs.get', { runId });
+      if (!view.ok) throw new Error(view.error.message);
+      const value = view.value as RunView;
+      const { taskIds, images, profile, ...head } = stored;
+      expect(value.manifest).toEqual({ ...head, taskCount: taskIds.length });
+      expect(value.manifest).not.toHaveProperty('images');
+      expect(value.attempts).toHaveLength(9);
+      await expect(dispatch(handlers, 'runs.manifest', { runId })).resolves.toEqual({ ok: true, value: { ...head, taskIds, images, profile } });
+      await expect(dispatch(handlers, 'runs.manifest', { runId: 'run-nope' })).resolves.toMatchObject({ ok: false, error: { code: 'not_found' } });
     });
 
     it('wants exactly one of path and content, and reports a bad value as invalid input', async () => {

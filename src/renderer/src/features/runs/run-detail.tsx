@@ -5,7 +5,7 @@
  * and every try of every task in the ledger with its flags.
  */
 import { memo, useMemo, useState, type ReactElement, type ReactNode } from 'react';
-import type { AttemptSummary, RunManifest, RunStatus, RunSummary } from '../../../../shared/runs';
+import type { AttemptSummary, ManifestHead, RunManifest, RunStatus, RunSummary } from '../../../../shared/runs';
 import type { AgentChoice, BuiltinSolverSpec } from '../../../../shared/agents';
 import { invoke } from '../../api';
 import { StopReasonBadge } from '../agent/agent-attempt';
@@ -26,7 +26,7 @@ import {
 } from './format';
 import { navigateRuns, runsHash } from './route';
 import { retriedTryIds, type RunSnapshot } from './run-state';
-import { useRowWindow, WINDOW_FROM } from './row-window';
+import { useRowWindow } from './row-window';
 import { useRunsStore } from './runs-store';
 import { ConfirmButton, downloadJson, RunStatusBadge, StateBadge, useNow } from './widgets';
 
@@ -208,15 +208,26 @@ function AgentManifestFacts({ solver }: { solver: BuiltinSolverSpec }): ReactEle
   );
 }
 
-function ManifestPanel({ runId, manifest }: { runId: string; manifest: RunManifest }): ReactElement {
-  const images = Object.entries(manifest.images);
+/**
+ * The run's manifest. Its per-task lists (a full run names 1,488 tasks, images and profiles) are
+ * not part of the run as the view gets it: they are asked for (runs.manifest) when the panel is
+ * first opened, and for the export.
+ */
+function ManifestPanel({ runId, manifest }: { runId: string; manifest: ManifestHead }): ReactElement {
   const limits = manifest.limits;
-  // A full run names an image per task (1,488 rows): drawn once the panel is opened, not with
-  // the run, which then opened several times slower. A short list is drawn at once.
-  const [opened, setOpened] = useState(false);
-  const drawImages = opened || images.length < WINDOW_FROM;
+  const [lists, setLists] = useState<{ manifest?: RunManifest; error?: string }>({});
+  const fetchLists = (): Promise<RunManifest> => {
+    const asked = invoke('runs.manifest', { runId });
+    asked.then(
+      (full) => setLists({ manifest: full }),
+      (error: unknown) => setLists({ error: errorText(error) }),
+    );
+    return asked;
+  };
+  const full = lists.manifest;
+  const images = full ? Object.entries(full.images) : [];
   return (
-    <details className="panel manifest" data-testid="manifest" onToggle={(e) => e.currentTarget.open && setOpened(true)}>
+    <details className="panel manifest" data-testid="manifest" onToggle={(e) => e.currentTarget.open && !full && void fetchLists().catch(() => undefined)}>
       <summary>
         <span className="summary-title">Manifest</span>
         <span className="muted">
@@ -231,7 +242,9 @@ function ManifestPanel({ runId, manifest }: { runId: string; manifest: RunManife
           <Fact label="Content hash">
             <span className="mono">{manifest.dataset.contentHash}</span>
           </Fact>
-          <Fact label="Tasks">{manifest.taskIds.join(', ')}</Fact>
+          <Fact label="Tasks">
+            {full ? full.taskIds.join(', ') : lists.error ? <span className="error">{plural(manifest.taskCount, 'task')}; the lists could not be read: {lists.error}</span> : `${plural(manifest.taskCount, 'task')}…`}
+          </Fact>
           <Fact label="Solver">
             {solverLabel(manifest.solver)}
             {manifest.solver.kind === 'predictions' && (
@@ -268,7 +281,7 @@ function ManifestPanel({ runId, manifest }: { runId: string; manifest: RunManife
           <Fact label="Created">{formatDateTime(manifest.createdAt)}</Fact>
         </dl>
         <h4>Images</h4>
-        {drawImages && (
+        {full && (
           <table className="plain-table images-table">
             <thead>
               <tr>
@@ -286,13 +299,13 @@ function ManifestPanel({ runId, manifest }: { runId: string; manifest: RunManife
                   <td className="mono muted" title={image.id ?? ''}>
                     {image.id ? image.id.replace(/^sha256:/, '').slice(0, 12) : '—'}
                   </td>
-                  <td>{manifest.profile[questionId] ?? '—'}</td>
+                  <td>{full.profile[questionId] ?? '—'}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         )}
-        <button type="button" onClick={() => downloadJson(`${runId}.manifest.json`, { runId, ...manifest })}>
+        <button type="button" onClick={() => void (full ? Promise.resolve(full) : fetchLists()).then((m) => downloadJson(`${runId}.manifest.json`, { runId, ...m }), () => undefined)}>
           Export manifest
         </button>
       </div>

@@ -6,9 +6,9 @@
  * dropped), and some changes arrive without an attempt event (queued attempts of a cancelled
  * run), so both ask for a fresh snapshot instead of guessing.
  */
-import type { AttemptSummary, RunDetail, RunEvent, RunSummary } from '../../../../shared/runs';
+import type { AttemptSummary, RunEvent, RunSummary, RunView } from '../../../../shared/runs';
 
-export type RunSnapshot = RunDetail & { seq: number };
+export type RunSnapshot = RunView & { seq: number };
 
 export type ApplyResult =
   | { kind: 'stale' }
