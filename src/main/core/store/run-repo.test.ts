@@ -243,15 +243,21 @@ describe('RunRepo log lines', () => {
   });
 });
 
+/** A store with the migrations before `id` applied, the dataset seeded and a finished run 'r'. */
+function storeBefore(id: string): { old: Db; all: ReturnType<typeof loadMigrations> } {
+  const all = loadMigrations(defaultMigrationsDir());
+  const old = new Database(':memory:');
+  old.pragma('foreign_keys = ON');
+  applyMigrations(old, all.filter((m) => m.id < id));
+  seedDataset(old);
+  old.prepare(`INSERT INTO runs (id, status, dataset_id, version_id, solver_json, manifest_json, concurrency, max_retries, created_at)
+    VALUES ('r', 'finished', 'd', 1, '{"kind":"null"}', '{}', 1, 0, 'x')`).run();
+  return { old, all };
+}
+
 describe('migration 0010 on a store made before it', () => {
   it('fills the counts of the runs stored and moves their log lines, ids kept', () => {
-    const all = loadMigrations(defaultMigrationsDir());
-    const old = new Database(':memory:');
-    old.pragma('foreign_keys = ON');
-    applyMigrations(old, all.filter((m) => m.id < '0010'));
-    seedDataset(old);
-    old.prepare(`INSERT INTO runs (id, status, dataset_id, version_id, solver_json, manifest_json, concurrency, max_retries, created_at)
-      VALUES ('r', 'finished', 'd', 1, '{"kind":"null"}', '{}', 1, 0, 'x')`).run();
+    const { old, all } = storeBefore('0010');
     old.prepare(`INSERT INTO runs (id, status, dataset_id, version_id, solver_json, manifest_json, concurrency, max_retries, created_at)
       VALUES ('empty', 'queued', 'd', 1, '{"kind":"gold"}', '{}', 1, 0, 'y')`).run();
     const insert = old.prepare(`INSERT INTO attempts (id, run_id, question_id, attempt_index, try_index, retried, state, image, price, earned, queued_at, usage_json)
@@ -285,13 +291,7 @@ describe('migration 0010 on a store made before it', () => {
 
 describe('attempt outputs (migration 0013)', () => {
   it("moves a store's patches, decisions and grader logs out of the attempt rows, and they leave with their run", () => {
-    const all = loadMigrations(defaultMigrationsDir());
-    const old = new Database(':memory:');
-    old.pragma('foreign_keys = ON');
-    applyMigrations(old, all.filter((m) => m.id < '0013'));
-    seedDataset(old);
-    old.prepare(`INSERT INTO runs (id, status, dataset_id, version_id, solver_json, manifest_json, concurrency, max_retries, created_at)
-      VALUES ('r', 'finished', 'd', 1, '{"kind":"null"}', '{}', 1, 0, 'x')`).run();
+    const { old, all } = storeBefore('0013');
     const insert = old.prepare(`INSERT INTO attempts (id, run_id, question_id, attempt_index, try_index, state, image, price, earned, queued_at, patch, decision_json, grader_json, error)
       VALUES (?, 'r', ?, 0, 0, ?, 'i', 100, ?, 'x', ?, ?, ?, ?)`);
     const grader = { submitted: 2, testRuns: [] };
