@@ -478,7 +478,8 @@ export function RunDetailView({ run, openAttemptId }: { run: RunSnapshot; openAt
         </p>
       )}
       <RunSummaryPanel run={run} />
-      <ManifestPanel runId={run.id} manifest={run.manifest} />
+      {/* Keyed by run: its lists belong to one run, and the view stays mounted when another opens. */}
+      <ManifestPanel key={run.id} runId={run.id} manifest={run.manifest} />
       <h3 className="section-title">
         Attempts <span className="muted">· every try is kept in the ledger</span>
       </h3>
