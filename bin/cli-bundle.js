@@ -9,7 +9,7 @@
  * V8's code cache, one per command (what a command compiles is what its next run needs): the
  * bundle's compile and the functions a command calls then cost nothing the second time.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
@@ -99,8 +99,16 @@ const codeCacheDir = (bundle) => path.join(path.dirname(bundle), 'code-cache');
  * holding everything the command compiled. A cache that cannot be written is only a slower start.
  */
 export function runBundle(bundle, command) {
-  const source = readFileSync(bundle, 'utf8');
-  const { mtimeMs, size } = statSync(bundle);
+  // Time, size and text from one open file: a rebuild renaming a new bundle into place between
+  // reading and naming the cache would otherwise file the old code under the new bundle's name.
+  const fd = openSync(bundle, 'r');
+  let source, mtimeMs, size;
+  try {
+    ({ mtimeMs, size } = fstatSync(fd));
+    source = readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
   const cacheFile = path.join(codeCacheDir(bundle), `${Math.trunc(mtimeMs)}-${size}-${/^[a-z][a-z-]{0,30}$/.test(command ?? '') ? command : 'other'}.bin`);
   let cachedData;
   try {
