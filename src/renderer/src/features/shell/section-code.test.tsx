@@ -50,6 +50,19 @@ describe('sectionCode', () => {
     expect(loader.calls()).toBe(1);
   });
 
+  it('asks for the data once when start-up and the view both open the section before its code is here', async () => {
+    const loader = controlledLoad();
+    const onOpen = vi.fn();
+    const code = sectionCode(loader.load, onOpen);
+    void code.open(); // main.tsx, which stops waiting after 1.5 s
+    act(() => root.render(<code.View />));
+    expect(host.textContent).toBe('Loading…');
+    await loader.resolve();
+    expect(host.textContent).toBe('the page');
+    expect(onOpen).toHaveBeenCalledTimes(1);
+    expect(loader.calls()).toBe(1);
+  });
+
   it('renders a preloaded section at once, without Loading… and without opening it again', async () => {
     const loader = controlledLoad();
     const onOpen = vi.fn();

@@ -21,16 +21,23 @@ export interface SectionCode {
 export function sectionCode(load: () => Promise<ComponentType>, onOpen?: () => void): SectionCode {
   let loaded: ComponentType | undefined;
   let loading: Promise<ComponentType> | undefined;
+  // Whether onOpen ran for the load under way: a start-up that stopped waiting for the code
+  // (main.tsx) and the view that then mounts both open the section, and its data is asked once.
+  let opened = false;
   const preload = (): Promise<ComponentType> =>
     (loading ??= load().then(
       (view) => (loaded = view),
       (error: unknown) => {
-        loading = undefined; // a later visit tries again
+        loading = undefined; // a later visit tries again, and asks for its data again
+        opened = false;
         throw error;
       },
     ));
   const open = (): Promise<unknown> => {
-    onOpen?.();
+    if (!loaded && !opened) {
+      opened = true;
+      onOpen?.();
+    }
     return preload();
   };
 
