@@ -36,8 +36,8 @@ describe('the CLI bundle', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const build = (): Promise<string> => mod.ensureBundle({ bundle, dirs: [src], entry: path.join(src, 'main.ts'), onBuild: () => builds++ });
   let builds = 0;
+  const build = (): Promise<string> => mod.ensureBundle({ bundle, dirs: [src], entry: path.join(src, 'main.ts'), onBuild: () => builds++ });
 
   /** Runs the bundle in its own Node process, as bin/lancer.js does, for `command`. */
   const run = (command: string): { out: { greeting: string; here: string; args: string[] }; stderr: string } => {
