@@ -212,16 +212,20 @@ const csvRows: CsvRow[] = csvRecords.slice(1).map(toRow);
 const icIds = csvRows.filter((row) => row.variant === 'ic_swe').map((row) => row.question_id);
 const managerRows = csvRows.filter((row) => row.variant === 'swe_manager');
 
-/** A copy of the layout of /app/tests: issues/, utils/, the runner scripts, playwright-core. */
+/**
+ * A copy of the layout of /app: tests/ with issues/, utils/ and the runner scripts, and
+ * playwright-core in node_modules/ beside it (outside the tests, as in the images).
+ */
 function makeTestsDir(root: string): string {
   const testsDir = path.join(root, 'tests');
-  fs.mkdirSync(path.join(testsDir, 'node_modules'), { recursive: true });
+  fs.mkdirSync(testsDir, { recursive: true });
+  fs.mkdirSync(path.join(root, 'node_modules'), { recursive: true });
   fs.cpSync(path.join(benchDir, 'issues'), path.join(testsDir, 'issues'), { recursive: true });
   fs.cpSync(path.join(runtimeDir, 'utils'), path.join(testsDir, 'utils'), { recursive: true });
   for (const script of ['run.sh', 'run_tests.sh', 'setup_task.sh']) {
     fs.copyFileSync(path.join(runtimeDir, script), path.join(testsDir, script));
   }
-  fs.symlinkSync(playwrightCore, path.join(testsDir, 'node_modules', 'playwright-core'));
+  fs.symlinkSync(playwrightCore, path.join(root, 'node_modules', 'playwright-core'));
   return testsDir;
 }
 

@@ -185,7 +185,7 @@ async function loadPlaywright() {
   try {
     return await import('playwright-core');
   } catch (error) {
-    throw new InfrastructureError(`cannot load playwright-core (expected in ${config.testsDir}/node_modules): ${error.message}`);
+    throw new InfrastructureError(`cannot load playwright-core (expected in a node_modules folder above the tests; the images have it in /app/node_modules): ${error.message}`);
   }
 }
 

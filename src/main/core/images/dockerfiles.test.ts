@@ -41,7 +41,7 @@ describe('Dockerfiles', () => {
 
   it('benchmark: the agreed layout and the official entrypoint', () => {
     const text = benchmarkDockerfile('lancer-sample-base:abc');
-    expect(text).toContain('COPY playwright-core/ /app/tests/node_modules/playwright-core/');
+    expect(text).toContain('COPY playwright-core/ /app/node_modules/playwright-core/');
     expect(text).toContain('make-repo.sh /app/sample');
     expect(text).toContain('COPY sample/runtime/utils/ /app/tests/utils/');
     expect(text).toContain('COPY sample/issues/ /app/tests/issues/');
