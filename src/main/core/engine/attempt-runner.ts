@@ -23,7 +23,7 @@ import {
 import { MANAGER_COMMIT, QUESTION_ID } from '../dataset/task-rows';
 import { TESTS_ZIP_PASSWORD, type Profile } from './profiles';
 import { footprintBetween, takeSnapshot, type FootprintSnapshot } from './solver-footprint';
-import { execSteps, type ExecStep, type StepResult } from './exec-steps';
+import { execSteps, fileFromStep, readFileStep, type ExecStep, type StepResult } from './exec-steps';
 
 /** An infrastructure failure (not the model's): retried in a fresh container. */
 export class SystemError extends Error {
@@ -278,26 +278,33 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
         reportFootprint(footprint, log);
       }
       if (task.variant === 'swe_manager') {
-        await sh(`unzip -q -P ${TESTS_ZIP_PASSWORD} -o /app/tests.zip -d /app/tests`, s, { check: true });
-        const file = await container!.getFile(`${cwd}/manager_decisions.json`, 1024 * 1024, s);
+        // The decision is read back in the same batch as the unzip (one exec, no archive call).
+        const decisionsPath = `${cwd}/manager_decisions.json`;
+        const batch = [unzipTests, readFileStep(decisionsPath)];
+        const results = await stepsIn(container!)(batch, s);
+        checkSteps(results, batch);
+        const file = await fileFromStep(results[1], container!, decisionsPath, 1024 * 1024, s);
         return gradeManager(task, file === null ? null : file.toString('utf8'));
       }
       // As the official sequence: tests unzipped, then the solver's change to the repository taken
       // as the official harness takes model_patch, then the test runs. (Only clean grading:
       // nothing to unzip or test here.) One batch: the patch file is read once it has run.
       const takePatch: ExecStep = { command: 'git -c core.fileMode=false diff --binary HEAD > /tmp/patch.diff', stopOnFailure: true };
-      const readPatch = async (): Promise<void> => {
-        patch = (await container!.getFile('/tmp/patch.diff', 50 * 1024 * 1024, s))?.toString('utf8') ?? '';
+      // Read back in the same batch; the result's index is the step's (firstSteps lead the batch).
+      const patchSteps = [takePatch, readFileStep('/tmp/patch.diff')];
+      const readPatch = async (results: StepResult[], at: number): Promise<void> => {
+        patch = (await fileFromStep(results[at], container!, '/tmp/patch.diff', 50 * 1024 * 1024, s))?.toString('utf8') ?? '';
       };
       if (mode === 'clean') {
-        checkSteps(await stepsIn(container!)([takePatch], s), [takePatch]);
-        await readPatch();
+        const results = await stepsIn(container!)(patchSteps, s);
+        checkSteps(results, patchSteps);
+        await readPatch(results, 1);
         return null;
       }
       return gradeIc(task, input, limits.testRuns, stepsIn(container!), container!, s, {
         keepArtifacts: mode === 'official',
-        firstSteps: [unzipTests, takePatch],
-        afterFirstSteps: readPatch,
+        firstSteps: [unzipTests, ...patchSteps],
+        afterFirstSteps: (results) => readPatch(results, 2),
       });
     });
     // A manager's decision is graded on the host from the file it wrote: there is no test run a
@@ -482,7 +489,10 @@ async function startAndSetUp(
   hooks.onStarted(container);
   const wait: ExecStep[] = task.variant === 'ic_swe' ? [setupDoneWait(limits.setupTimeoutSec)] : [];
   if (wait.length) hooks.log('waiting for /setup_done.txt');
-  const steps = [...wait, ...setUp];
+  // The network is cut once the set-up is done, and the probe runs after it: the batch waits
+  // for the cut, so one exec serves both sides of it.
+  const probe: ExecStep = { command: input.profile.internetProbe, timeoutMs: 30_000, waitFor: () => container.cutNetwork() };
+  const steps = [...wait, ...setUp, probe];
   const results = await hooks.stepsIn(container)(steps, signal);
   if (wait.length && results[0]?.exitCode !== 0) {
     // The wait only ends early when its exec does: the container stopped, or the daemon cut it.
@@ -493,9 +503,7 @@ async function startAndSetUp(
   const pwd = results[wait.length + 1];
   if (pwd?.exitCode === 0 && !pwd.output.trim().endsWith(cwd)) throw new SystemError(`bash -lc pwd printed "${pwd.output.trim()}", expected ${cwd}`);
   checkSteps(results, steps);
-  await container.cutNetwork();
-  const probe = await hooks.shIn(container)(input.profile.internetProbe, signal, { timeoutMs: 30_000 });
-  if (probe.exitCode === 0) throw new SystemError('the container still reaches the internet after its network was cut');
+  if (results[steps.length - 1]!.exitCode === 0) throw new SystemError('the container still reaches the internet after its network was cut');
   hooks.log('network cut: the internet is unreachable from the container');
   return container;
 }
@@ -612,7 +620,7 @@ async function gradeIc(
   steps: StepsIn,
   container: TaskContainer,
   signal: AbortSignal,
-  opts: { keepArtifacts: boolean; firstSteps?: ExecStep[]; afterFirstSteps?: () => Promise<void> },
+  opts: { keepArtifacts: boolean; firstSteps?: ExecStep[]; afterFirstSteps?: (results: StepResult[]) => Promise<void> },
 ): Promise<Grade> {
   const id = task.questionId;
   const logDir = `/app/tests/logs/${id}`;
@@ -628,12 +636,13 @@ async function gradeIc(
       { command: `rm -rf ${shellQuote(logDir)}/*` },
       { command: input.profile.testCommand, timeoutMs: 60 * 60_000, env },
       { command: `cat ${shellQuote(`${logDir}/pytest_exit_code`)}` },
+      readFileStep(`${logDir}/pytest.log`),
     ];
     const results = await steps(batch, signal);
-    if (i === 0) await opts.afterFirstSteps?.();
+    if (i === 0) await opts.afterFirstSteps?.(results);
     checkSteps(results, batch);
-    const exitCode = parseExitCodeOutput(results[batch.length - 1]!.output);
-    const log = (await container.getFile(`${logDir}/pytest.log`, 5 * 1024 * 1024, signal))?.toString('utf8') ?? '';
+    const exitCode = parseExitCodeOutput(results[batch.length - 2]!.output);
+    const log = (await fileFromStep(results[batch.length - 1], container, `${logDir}/pytest.log`, 5 * 1024 * 1024, signal))?.toString('utf8') ?? '';
     runs.push({ exitCode, log });
     await input.afterTestRun?.(container, i, signal, { exitCode, log }, opts);
     const verdict = verdictOf(exitCode);

@@ -16,6 +16,17 @@ export interface ExecOptions {
   workdir?: string;
   /** Streams output as it arrives (combined stdout and stderr). */
   onOutput?: (text: string) => void;
+  /**
+   * Attaches the command's stdin (otherwise /dev/null) and hands over its writer once the
+   * command started: a batch waiting for work on the host (exec-steps.ts) is told to go on.
+   */
+  stdin?: (input: ExecInput) => void;
+}
+
+/** Writes to a running command's stdin. */
+export interface ExecInput {
+  write(text: string): void;
+  end(): void;
 }
 
 export interface ExecResult {

@@ -5,7 +5,7 @@
  * timeout and an AbortSignal.
  */
 import path from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import type { Dockerode } from '../docker/docker-client';
 import { packTar } from '../images/tar-writer';
 import {
@@ -110,10 +110,12 @@ export class DockerTaskContainer implements TaskContainer {
         AttachStderr: true,
         Env: opts.env,
         WorkingDir: opts.workdir,
+        ...(opts.stdin ? { AttachStdin: true } : {}),
       }),
       opts.signal,
     );
-    const stream = (await abortable(exec.start({ hijack: true, stdin: false }), opts.signal)) as Readable;
+    const stream = (await abortable(exec.start({ hijack: true, stdin: opts.stdin !== undefined }), opts.signal)) as Duplex;
+    opts.stdin?.({ write: (text) => void stream.write(text), end: () => void stream.end() });
     let output = '';
     const sink = new PassThrough();
     sink.on('data', (chunk: Buffer) => {

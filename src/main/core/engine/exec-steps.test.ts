@@ -4,12 +4,12 @@
  * reach the output, however the stream is cut into chunks.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExecTimeoutError, type ExecOptions, type ExecResult, type TaskContainer } from './container-runtime';
-import { execStepsAsScript, execStepsOneByOne, type ExecStep } from './exec-steps';
+import { execStepsAsScript, execStepsOneByOne, fileFromStep, INLINE_READ_MAX, readFileStep, type ExecStep } from './exec-steps';
 
 /** `sh -c` on the host, its output handed on in chunks of `chunk` characters. */
 function hostShell(chunk: number): TaskContainer {
@@ -22,6 +22,8 @@ function hostShell(chunk: number): TaskContainer {
         const env = { ...process.env, ...Object.fromEntries((opts.env ?? []).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)])) };
         // One pipe for both streams, as a step of a batch has: ordered output to compare.
         const child = spawn('sh', ['-c', `exec 2>&1\n${command}`], { cwd: opts.workdir, env });
+        if (opts.stdin) opts.stdin({ write: (text) => void child.stdin.write(text), end: () => void child.stdin.end() });
+        else child.stdin.end();
         let output = '';
         const take = (data: Buffer): void => {
           const text = data.toString('utf8');
@@ -41,7 +43,10 @@ function hostShell(chunk: number): TaskContainer {
       });
     },
     putFile: () => Promise.reject(new Error('not used')),
-    getFile: () => Promise.reject(new Error('not used')),
+    getFile: async (p) => {
+      gotByArchive.push(p);
+      return readFileSync(p);
+    },
     state: async () => ({ running: true }),
     cutNetwork: async () => undefined,
     joinNetwork: async () => undefined,
@@ -50,6 +55,8 @@ function hostShell(chunk: number): TaskContainer {
   };
 }
 
+/** The paths read with getFile (Docker's archive call, on a real container). */
+const gotByArchive: string[] = [];
 const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'lancer-steps-')));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -108,5 +115,60 @@ describe('execStepsAsScript', () => {
 
   it('refuses an environment entry that is not NAME=value', async () => {
     await expect(execStepsAsScript(hostShell(64), [{ command: 'true', env: ['x; rm -rf /'] }], {})).rejects.toThrow('not an environment assignment');
+  });
+
+  it('waits for work on the host between two steps, in both runners, and ends the batch when that work fails', async () => {
+    const flag = path.join(dir, 'flag');
+    const sideEffect = path.join(dir, 'after-the-wait');
+    for (const runner of [execStepsAsScript, execStepsOneByOne]) {
+      rmSync(flag, { force: true });
+      const order: string[] = [];
+      const waiting: ExecStep[] = [
+        { command: 'echo set-up', stopOnFailure: true },
+        // The host's work (the network cut) lands between the two, and the probe sees it.
+        { command: `cat ${flag}`, waitFor: async () => void (writeFileSync(flag, 'cut\n'), order.push('host')) },
+      ];
+      const results = await runner(hostShell(3), waiting, { onStep: (s) => order.push(s.command.split(' ')[0]!) });
+      expect(results.map((r) => [r.exitCode, r.output])).toEqual([
+        [0, 'set-up\n'],
+        [0, 'cut\n'],
+      ]);
+      expect(order).toEqual(['echo', 'host', 'cat']);
+
+      rmSync(sideEffect, { force: true });
+      const failing: ExecStep[] = [{ command: 'true' }, { command: `touch ${sideEffect}`, waitFor: () => Promise.reject(new Error('the cut failed')) }];
+      await expect(runner(hostShell(3), failing, {})).rejects.toThrow('the cut failed');
+      expect(existsSync(sideEffect)).toBe(false);
+    }
+  });
+
+  it('reads files back through the output, bytes intact, and leaves links, folders and large files to getFile', async () => {
+    const bytes = Buffer.concat([Buffer.from([...Array(256).keys()]), Buffer.from('é中😀\n'.repeat(50))]);
+    writeFileSync(path.join(dir, 'data.bin'), bytes);
+    writeFileSync(path.join(dir, 'big.bin'), Buffer.alloc(INLINE_READ_MAX + 1, 7));
+    mkdirSync(path.join(dir, 'folder'), { recursive: true });
+    symlinkSync(path.join(dir, 'data.bin'), path.join(dir, 'link'));
+    const names = ['data.bin', 'missing', 'big.bin', 'folder', 'link'];
+    for (const chunk of [1, 7, 65536]) {
+      gotByArchive.length = 0;
+      const shown: string[] = [];
+      const begun: string[] = [];
+      const container = hostShell(chunk);
+      const reads = names.map((n) => readFileStep(path.join(dir, n)));
+      const results = await execStepsAsScript(container, [{ command: 'echo before' }, ...reads], { onOutput: (t) => shown.push(t), onStep: (s) => begun.push(s.command) });
+      // Nothing of a read reaches the log.
+      expect(shown.join('')).toBe('before\n');
+      expect(begun).toEqual(['echo before']);
+      const files = await Promise.all(names.map((n, i) => fileFromStep(results[i + 1], container, path.join(dir, n), 2 * INLINE_READ_MAX).catch((e: Error) => e.message)));
+      expect(files[0]).toEqual(bytes);
+      expect(files[1]).toBeNull();
+      expect((files[2] as Buffer).length).toBe(INLINE_READ_MAX + 1);
+      expect(gotByArchive).toEqual(['big.bin', 'folder', 'link'].map((n) => path.join(dir, n)));
+    }
+    // A runtime that runs each command on its own leaves every read to getFile.
+    gotByArchive.length = 0;
+    const oneByOne = await execStepsOneByOne(hostShell(64), [readFileStep(path.join(dir, 'data.bin'))], {});
+    expect(await fileFromStep(oneByOne[0], hostShell(64), path.join(dir, 'data.bin'), 1024 * 1024)).toEqual(bytes);
+    expect(gotByArchive).toEqual([path.join(dir, 'data.bin')]);
   });
 });

@@ -21,12 +21,14 @@ interface Recorded {
   removed: number;
   kept: number;
   cut: number;
+  /** How many commands had run when each cut came. */
+  cutAt: number[];
   joined: string[];
 }
 
 /** Answers like an official container; `exitCodes` are the successive pytest_exit_code values. */
 function recordingRuntime(exitCodes: string[]): { runtime: ContainerRuntime; rec: Recorded } {
-  const rec: Recorded = { specs: [], commands: [], envs: new Map(), puts: [], removed: 0, kept: 0, cut: 0, joined: [] };
+  const rec: Recorded = { specs: [], commands: [], envs: new Map(), puts: [], removed: 0, kept: 0, cut: 0, cutAt: [], joined: [] };
   let files: Map<string, string>;
   const container = (n: number): TaskContainer => ({
     id: `c${n}`,
@@ -58,6 +60,7 @@ function recordingRuntime(exitCodes: string[]): { runtime: ContainerRuntime; rec
     },
     async cutNetwork() {
       rec.cut += 1;
+      rec.cutAt.push(rec.commands.length);
     },
     async joinNetwork(name: string) {
       rec.joined.push(name);
@@ -135,6 +138,9 @@ describe('the official profile', () => {
     expect(rec.envs.get(`bash -i -c 'export ISSUE_ID="$ISSUE_ID"; ansible-playbook -i "localhost," --connection=local /app/tests/run_tests.yml'`)).toEqual(['ISSUE_ID=601']);
     expect(rec.envs.get(`bash -i -c 'echo "export ISSUE_ID=$ISSUE_ID" >> ~/.bashrc'`)).toEqual(['ISSUE_ID=601']);
     expect(rec.cut).toBe(1);
+    // The network is cut after the whole set-up, and the probe is the first command after it.
+    expect(rec.commands[rec.cutAt[0]! - 1]).toContain('commit -m "temp"');
+    expect(rec.commands[rec.cutAt[0]!]).toMatch(/^python -c "import urllib/);
     expect(rec.removed).toBe(1);
     const [attempt] = wb.runs.getRun(runId).attempts;
     expect(attempt).toMatchObject({ state: 'passed', earned: 500 });
