@@ -35,7 +35,9 @@ else
 
   Xvfb "$DISPLAY" -screen 0 1280x800x24 > "$XVFB_LOG" 2>&1 &
   XVFB_PID=$!
-  for ((i = 0; i < 60; i++)); do
+  # Looked at every 50 ms: Xvfb is usually up within a tenth of a second, and every attempt waits
+  # for this loop before its set-up.
+  for ((i = 0; i < 300; i++)); do
     if display_ready; then
       break
     fi
@@ -43,7 +45,7 @@ else
       echo "run.sh: Xvfb exited; see $XVFB_LOG" >&2
       exit 1
     fi
-    sleep 0.25
+    sleep 0.05
   done
   if ! display_ready; then
     echo "run.sh: display $DISPLAY did not answer within 15 s" >&2

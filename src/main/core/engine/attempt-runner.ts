@@ -288,23 +288,25 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       }
       // As the official sequence: tests unzipped, then the solver's change to the repository taken
       // as the official harness takes model_patch, then the test runs. (Only clean grading:
-      // nothing to unzip or test here.) One batch: the patch file is read once it has run.
+      // nothing to unzip or test here.) One batch, the patch file read back in it.
       const takePatch: ExecStep = { command: 'git -c core.fileMode=false diff --binary HEAD > /tmp/patch.diff', stopOnFailure: true };
-      // Read back in the same batch; the result's index is the step's (firstSteps lead the batch).
-      const patchSteps = [takePatch, readFileStep('/tmp/patch.diff')];
-      const readPatch = async (results: StepResult[], at: number): Promise<void> => {
-        patch = (await fileFromStep(results[at], container!, '/tmp/patch.diff', 50 * 1024 * 1024, s))?.toString('utf8') ?? '';
+      // The patch is read back in the same batch (getFile when it is large).
+      const patchRead = readFileStep('/tmp/patch.diff');
+      const readPatch = async (steps: ExecStep[], results: StepResult[]): Promise<void> => {
+        patch = (await fileFromStep(results[steps.indexOf(patchRead)], container!, '/tmp/patch.diff', 50 * 1024 * 1024, s))?.toString('utf8') ?? '';
       };
       if (mode === 'clean') {
-        const results = await stepsIn(container!)(patchSteps, s);
-        checkSteps(results, patchSteps);
-        await readPatch(results, 1);
+        const steps = [takePatch, patchRead];
+        const results = await stepsIn(container!)(steps, s);
+        checkSteps(results, steps);
+        await readPatch(steps, results);
         return null;
       }
+      const firstSteps = [unzipTests, takePatch, patchRead];
       return gradeIc(task, input, limits.testRuns, stepsIn(container!), container!, s, {
         keepArtifacts: mode === 'official',
-        firstSteps: [unzipTests, ...patchSteps],
-        afterFirstSteps: (results) => readPatch(results, 2),
+        firstSteps,
+        afterFirstSteps: (results) => readPatch(firstSteps, results),
       });
     });
     // A manager's decision is graded on the host from the file it wrote: there is no test run a
@@ -611,7 +613,8 @@ function gradeManager(task: TaskDetail, fileText: string | null): Grade {
 /**
  * Up to `testRuns` runs of the test; any pass passes; exit >= 2 is a system error (§2.12). Each
  * run's commands go as one batch; `firstSteps` (unzipping the tests, taking the patch) lead the
- * first one, and `afterFirstSteps` runs once that batch is over.
+ * first one, and `afterFirstSteps` gets that batch's results once it is over. pytest.log is read
+ * back at the end of each batch.
  */
 async function gradeIc(
   task: TaskDetail,
@@ -629,20 +632,22 @@ async function gradeIc(
   for (let i = 0; i < testRuns && !passed; i++) {
     const env = [`ISSUE_ID=${id}`];
     const lead = i === 0 ? (opts.firstSteps ?? []) : [];
+    const exitCodeStep: ExecStep = { command: `cat ${shellQuote(`${logDir}/pytest_exit_code`)}` };
+    const logRead = readFileStep(`${logDir}/pytest.log`);
     const batch: ExecStep[] = [
       ...lead,
       { command: `bash -i -c 'echo "export ISSUE_ID=$ISSUE_ID" >> ~/.bashrc'`, env },
       { command: `mkdir -p ${shellQuote(logDir)}` },
       { command: `rm -rf ${shellQuote(logDir)}/*` },
       { command: input.profile.testCommand, timeoutMs: 60 * 60_000, env },
-      { command: `cat ${shellQuote(`${logDir}/pytest_exit_code`)}` },
-      readFileStep(`${logDir}/pytest.log`),
+      exitCodeStep,
+      logRead,
     ];
     const results = await steps(batch, signal);
     if (i === 0) await opts.afterFirstSteps?.(results);
     checkSteps(results, batch);
-    const exitCode = parseExitCodeOutput(results[batch.length - 2]!.output);
-    const log = (await fileFromStep(results[batch.length - 1], container, `${logDir}/pytest.log`, 5 * 1024 * 1024, signal))?.toString('utf8') ?? '';
+    const exitCode = parseExitCodeOutput(results[batch.indexOf(exitCodeStep)]!.output);
+    const log = (await fileFromStep(results[batch.indexOf(logRead)], container, `${logDir}/pytest.log`, 5 * 1024 * 1024, signal))?.toString('utf8') ?? '';
     runs.push({ exitCode, log });
     await input.afterTestRun?.(container, i, signal, { exitCode, log }, opts);
     const verdict = verdictOf(exitCode);
