@@ -6,13 +6,15 @@
  * from (an environment variable's name, a masked stored key, or none).
  */
 import { z } from 'zod';
+import { reasoningEfforts } from './reasoning';
+
+// Apart, so the renderer can list them without loading this module's schemas (and zod).
+export { reasoningEfforts };
 
 /** How the built-in agent talks to the model: the reference text protocol or native tool calls. */
 export const endpointProtocols = ['official', 'tools'] as const;
 export type EndpointProtocol = (typeof endpointProtocols)[number];
 
-/** Reasoning effort values OpenAI-compatible servers accept for `reasoning_effort`. */
-export const reasoningEfforts = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 
 /** An endpoint's name: a slug, because it names a secret file and appears in commands. */
 export const endpointNameSchema = z

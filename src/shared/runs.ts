@@ -2,7 +2,6 @@
  * Runs, attempts and their ledger: the types the engine, the CLI and the Runs page share.
  */
 import { z } from 'zod';
-import { assertNever } from './result';
 import { clusterNameSchema } from './clusters';
 import { builtinSolverInputSchema, type AgentOwnUsage, type AgentStepRecord, type BuiltinSolverSpec, type StopReason, type UsageSummary } from './agents';
 
@@ -108,24 +107,7 @@ export interface RunManifest {
   cluster?: { name: string; kind: 'swarm'; manager: string; nodes: { hostname: string; cpus: number; memoryBytes: number; docker: string | null }[] };
 }
 
-/** A solver's short name: gold, null, a predictions file's name, `imported <label>`, `agent <model>`. */
-export function solverName(solver: SolverSpec): string {
-  switch (solver.kind) {
-    case 'gold':
-    case 'null':
-      return solver.kind;
-    case 'predictions':
-      return solver.file.split(/[\\/]/).pop() ?? solver.file;
-    case 'imported':
-      return `imported ${solver.label}`;
-    case 'builtin': {
-      const agent = solver.agent?.name ?? 'builtin';
-      return agent === 'builtin' ? `agent ${solver.endpoint.model}` : `${agent} ${solver.endpoint.model}`;
-    }
-    default:
-      return assertNever(solver, 'solver');
-  }
-}
+export { solverName } from './solver-name';
 
 export interface AttemptSummary {
   id: string;

@@ -1,6 +1,7 @@
 /**
  * The architecture's layer rules are enforced by lint: each forbidden import is reported.
  */
+import { build } from 'esbuild';
 import { ESLint } from 'eslint';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,5 +38,28 @@ describe('layer rules', () => {
     const code = "import { ipcMain } from 'electron';\nipcMain.handle('x', () => 1);\n";
     expect((await messagesFor('src/main/index.ts', code)).join('\n')).toMatch(/no-restricted-syntax/);
     expect(await messagesFor('src/main/ipc.ts', code)).toEqual([]);
+  });
+
+  it("the renderer's code carries no zod: it imports only the shared modules that build no schemas", async () => {
+    // The main process checks every input; in the window zod would only cost load time (a
+    // quarter of the first chunk), and its eval probe breaks the page's CSP.
+    const bundled = await build({
+      entryPoints: [path.join(repoRoot, 'src/renderer/src/main.tsx')],
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      outdir: path.join(repoRoot, 'out/lint-renderer'),
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      loader: { '.svg': 'file', '.png': 'file', '.woff2': 'file' },
+    });
+    const inputs = bundled.metafile.inputs;
+    const zodImporters = Object.entries(inputs)
+      .filter(([file, info]) => !file.includes('node_modules/zod') && info.imports.some((i) => i.path.includes('node_modules/zod')))
+      .map(([file]) => `${file} (imported by ${Object.entries(inputs).filter(([, info]) => info.imports.some((i) => i.path === file)).map(([f]) => f).join(', ')})`);
+    expect(zodImporters).toEqual([]);
+    // The check sees the renderer's modules at all.
+    expect(Object.keys(inputs).some((f) => f.endsWith('features/shell/app.tsx'))).toBe(true);
   });
 });

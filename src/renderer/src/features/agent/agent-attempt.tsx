@@ -4,7 +4,8 @@
  * beside the attempt's live screen while the agent works.
  */
 import type { ReactElement } from 'react';
-import { tokensDisagree, type AgentOwnUsage, type StopReason, type UsageSummary } from '../../../../shared/agents';
+import type { StopReason } from '../../../../shared/agents';
+import { tokensDisagree, type AgentOwnUsage, type UsageSummary } from '../../../../shared/usage';
 import type { AttemptSummary } from '../../../../shared/runs';
 import { LiveImage } from '../live/live-image';
 import { TranscriptView } from './transcript-view';

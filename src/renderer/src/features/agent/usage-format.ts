@@ -4,7 +4,8 @@
  *
  * Types only from shared/agents.ts: its values carry zod, which the pages here do not need.
  */
-import { NO_USAGE, sumUsage, type AgentStepRecord, type BuiltinSolverSpec, type StopReason, type UsageSummary } from '../../../../shared/agents';
+import type { AgentStepRecord, BuiltinSolverSpec, StopReason } from '../../../../shared/agents';
+import { NO_USAGE, sumUsage, type UsageSummary } from '../../../../shared/usage';
 import { assertNever } from '../../../../shared/result';
 
 const tokenFormat = new Intl.NumberFormat('en-US');

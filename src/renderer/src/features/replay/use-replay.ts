@@ -6,7 +6,8 @@
  */
 import { useEffect, useState } from 'react';
 import type { AttemptReplay } from '../../../../shared/replay';
-import { solverName as solverNameOf, type AttemptDetail, type AttemptSummary, type RunSummary } from '../../../../shared/runs';
+import type { AttemptDetail, AttemptSummary, RunSummary } from '../../../../shared/runs';
+import { solverName as solverNameOf } from '../../../../shared/solver-name';
 import { artifactUrl, invoke } from '../../api';
 import { firstFrame } from './agent-timeline';
 

@@ -8,7 +8,8 @@
  * server reads when the run starts.
  */
 import type { ReactElement } from 'react';
-import { customAgentEnvNames, type AgentName, type AgentProtocol, type BuiltinSolverInput } from '../../../../shared/agents';
+import { customAgentEnvNames } from '../../../../shared/agent-env';
+import type { AgentName, AgentProtocol, BuiltinSolverInput } from '../../../../shared/agents';
 import type { CliAgentInfo } from '../../../../shared/cli-agents';
 import type { ApiKeyInfo, EndpointInfo } from '../../../../shared/endpoints';
 import { cacheStateText, cliAgentOptionLabel, downloadLabel, fetchProgressText, fetchRunning, requestedFetch, type AgentFetchView } from './cli-agents-state';

@@ -4,7 +4,7 @@
  * token count disagrees with the metering proxy's. As pure functions for the attempt's detail,
  * its row in the run's table and the count in the run's header.
  */
-import { tokensDisagree } from '../../../../shared/agents';
+import { tokensDisagree } from '../../../../shared/usage';
 import type { AttemptSummary, GradingRecord, OutsideRepoChange } from '../../../../shared/runs';
 import { assertNever } from '../../../../shared/result';
 import { plural } from '../../format';

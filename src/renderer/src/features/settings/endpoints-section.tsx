@@ -4,14 +4,8 @@
  * table shows only its source (masked for a stored key).
  */
 import { Fragment, useCallback, useEffect, useState, type FormEvent, type ReactElement } from 'react';
-import {
-  reasoningEfforts,
-  type ApiKeyInfo,
-  type EndpointInfo,
-  type EndpointProtocol,
-  type EndpointSaveInput,
-  type EndpointTestResult,
-} from '../../../../shared/endpoints';
+import type { ApiKeyInfo, EndpointInfo, EndpointProtocol, EndpointSaveInput, EndpointTestResult } from '../../../../shared/endpoints';
+import { reasoningEfforts } from '../../../../shared/reasoning';
 import { assertNever } from '../../../../shared/result';
 import { invoke } from '../../api';
 import './endpoints-section.css';
