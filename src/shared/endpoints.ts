@@ -15,7 +15,6 @@ export { reasoningEfforts };
 export const endpointProtocols = ['official', 'tools'] as const;
 export type EndpointProtocol = (typeof endpointProtocols)[number];
 
-
 /** An endpoint's name: a slug, because it names a secret file and appears in commands. */
 export const endpointNameSchema = z
   .string()
