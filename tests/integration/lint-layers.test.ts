@@ -1,5 +1,6 @@
 /**
- * The architecture's layer rules are enforced by lint: each forbidden import is reported.
+ * The architecture's layer rules are enforced by lint (each forbidden import is reported), and the
+ * renderer's bundle is checked to carry no zod.
  */
 import { build } from 'esbuild';
 import { ESLint } from 'eslint';
