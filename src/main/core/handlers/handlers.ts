@@ -122,11 +122,7 @@ export function createHandlers(wb: Workbench, ports: PlatformPorts = {}): Handle
     'runs.importResults': (input) => importResults({ datasets: wb.datasets, runs: wb.runs, appVersion: wb.options.version }, input),
     // Analytics of finished runs (and their comparison), computed from the ledger on each call.
     'reports.get': (input) => createReport(wb, input),
-    'runs.get': ({ runId }) => {
-      const { manifest, ...run } = wb.runs.getRun(runId);
-      const { taskIds, images: _images, profile: _profile, ...head } = manifest;
-      return { ...run, manifest: { ...head, taskCount: taskIds.length }, seq: wb.engine.lastSeq(runId) };
-    },
+    'runs.get': ({ runId }) => ({ ...wb.runs.getRunView(runId), seq: wb.engine.lastSeq(runId) }),
     'runs.manifest': ({ runId }) => wb.runs.runSettings(runId).manifest,
     'runs.pause': ({ runId }) => {
       wb.engine.pause(runId);

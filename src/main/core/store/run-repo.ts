@@ -13,12 +13,14 @@ import type {
   GraderLog,
   GradingRecord,
   LeftProcess,
+  ManifestTaskLists,
   OutsideRepoChange,
   Phase,
   RunDetail,
   RunManifest,
   RunStatus,
   RunSummary,
+  RunView,
   SolverSpec,
   Tally,
 } from '../../../shared/runs';
@@ -419,6 +421,17 @@ export class RunRepo {
       manifest: JSON.parse(row.manifest_json) as RunManifest,
       attempts: this.attempts(id),
     };
+  }
+
+  /**
+   * A run as the run view gets it: the manifest without its per-task lists (a full run's come to
+   * ~300 kB), left out by SQLite before the text reaches JavaScript, and how many tasks they list.
+   */
+  getRunView(id: string): RunView {
+    const summary = this.runSummary(id);
+    const row = this.sql(`SELECT json_remove(manifest_json, '$.taskIds', '$.images', '$.profile') AS head, json_array_length(manifest_json, '$.taskIds') AS taskCount FROM runs WHERE id = ?`).get(id) as { head: string; taskCount: number };
+    const head = JSON.parse(row.head) as Omit<RunManifest, ManifestTaskLists>;
+    return { ...summary, manifest: { ...head, taskCount: row.taskCount }, attempts: this.attempts(id) };
   }
 
   runSettings(id: string): { status: RunStatus; concurrency: number; maxRetries: number; versionId: number; solver: SolverSpec; manifest: RunManifest; ownerPid: number | null; waiting: string | null } {
