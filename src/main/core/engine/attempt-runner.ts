@@ -279,11 +279,11 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       }
       if (task.variant === 'swe_manager') {
         // The decision is read back in the same batch as the unzip (one exec, no archive call).
-        const decisionsPath = `${cwd}/manager_decisions.json`;
-        const batch = [unzipTests, readFileStep(decisionsPath)];
+        const decisionsRead = readFileStep(`${cwd}/manager_decisions.json`);
+        const batch = [unzipTests, decisionsRead];
         const results = await stepsIn(container!)(batch, s);
         checkSteps(results, batch);
-        const file = await fileFromStep(results[1], container!, decisionsPath, 1024 * 1024, s);
+        const file = await fileFromStep(decisionsRead, batch, results, container!, 1024 * 1024, s);
         return gradeManager(task, file === null ? null : file.toString('utf8'));
       }
       // As the official sequence: tests unzipped, then the solver's change to the repository taken
@@ -293,7 +293,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       // The patch is read back in the same batch (getFile when it is large).
       const patchRead = readFileStep('/tmp/patch.diff');
       const readPatch = async (steps: ExecStep[], results: StepResult[]): Promise<void> => {
-        patch = (await fileFromStep(results[steps.indexOf(patchRead)], container!, '/tmp/patch.diff', 50 * 1024 * 1024, s))?.toString('utf8') ?? '';
+        patch = (await fileFromStep(patchRead, steps, results, container!, 50 * 1024 * 1024, s))?.toString('utf8') ?? '';
       };
       if (mode === 'clean') {
         const steps = [takePatch, patchRead];
@@ -647,7 +647,7 @@ async function gradeIc(
     if (i === 0) await opts.afterFirstSteps?.(results);
     checkSteps(results, batch);
     const exitCode = parseExitCodeOutput(results[batch.indexOf(exitCodeStep)]!.output);
-    const log = (await fileFromStep(results[batch.indexOf(logRead)], container, `${logDir}/pytest.log`, 5 * 1024 * 1024, signal))?.toString('utf8') ?? '';
+    const log = (await fileFromStep(logRead, batch, results, container, 5 * 1024 * 1024, signal))?.toString('utf8') ?? '';
     runs.push({ exitCode, log });
     await input.afterTestRun?.(container, i, signal, { exitCode, log }, opts);
     const verdict = verdictOf(exitCode);

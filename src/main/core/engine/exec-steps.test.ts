@@ -155,11 +155,12 @@ describe('execStepsAsScript', () => {
       const begun: string[] = [];
       const container = hostShell(chunk);
       const reads = names.map((n) => readFileStep(path.join(dir, n)));
-      const results = await execStepsAsScript(container, [{ command: 'echo before' }, ...reads], { onOutput: (t) => shown.push(t), onStep: (s) => begun.push(s.command) });
+      const batch = [{ command: 'echo before' }, ...reads];
+      const results = await execStepsAsScript(container, batch, { onOutput: (t) => shown.push(t), onStep: (s) => begun.push(s.command) });
       // Nothing of a read reaches the log.
       expect(shown.join('')).toBe('before\n');
       expect(begun).toEqual(['echo before']);
-      const files = await Promise.all(names.map((n, i) => fileFromStep(results[i + 1], container, path.join(dir, n), 2 * INLINE_READ_MAX).catch((e: Error) => e.message)));
+      const files = await Promise.all(reads.map((read) => fileFromStep(read, batch, results, container, 2 * INLINE_READ_MAX).catch((e: Error) => e.message)));
       expect(files[0]).toEqual(bytes);
       expect(files[1]).toBeNull();
       expect((files[2] as Buffer).length).toBe(INLINE_READ_MAX + 1);
@@ -167,8 +168,9 @@ describe('execStepsAsScript', () => {
     }
     // A runtime that runs each command on its own leaves every read to getFile.
     gotByArchive.length = 0;
-    const oneByOne = await execStepsOneByOne(hostShell(64), [readFileStep(path.join(dir, 'data.bin'))], {});
-    expect(await fileFromStep(oneByOne[0], hostShell(64), path.join(dir, 'data.bin'), 1024 * 1024)).toEqual(bytes);
+    const single = [readFileStep(path.join(dir, 'data.bin'))];
+    const oneByOne = await execStepsOneByOne(hostShell(64), single, {});
+    expect(await fileFromStep(single[0]!, single, oneByOne, hostShell(64), 1024 * 1024)).toEqual(bytes);
     expect(gotByArchive).toEqual([path.join(dir, 'data.bin')]);
   });
 });

@@ -254,16 +254,21 @@ export function readFileStep(containerPath: string): ExecStep {
 }
 
 /**
- * The file a `readFileStep` read: its bytes, null when there is none, or what getFile gives
- * when the step left it (or did not run, or failed: an image without base64, a file that grew).
+ * The file `read` (a `readFileStep` of `steps`) read in the batch that gave `results`: its bytes,
+ * null when there is none, or what getFile gives when the step left it (or did not run, or
+ * failed: an image without base64, a file that grew).
  */
 export async function fileFromStep(
-  result: StepResult | undefined,
+  read: ExecStep,
+  steps: ExecStep[],
+  results: StepResult[],
   container: TaskContainer,
-  containerPath: string,
   maxBytes: number,
   signal?: AbortSignal,
 ): Promise<Buffer | null> {
+  const containerPath = read.readsFile;
+  if (containerPath === undefined) throw new Error(`not a readFileStep: ${read.command.slice(0, 80)}`);
+  const result = results[steps.indexOf(read)];
   if (result?.exitCode === READ_MISSING) return null;
   if (result?.exitCode === 0) {
     const data = Buffer.from(result.output, 'base64');
