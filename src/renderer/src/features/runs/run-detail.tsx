@@ -4,7 +4,7 @@
  * summary with its charts (and, for an agent's run, tokens and dollars spent), the manifest,
  * and every try of every task in the ledger with its flags.
  */
-import { memo, useMemo, useState, type ReactElement, type ReactNode } from 'react';
+import { memo, useMemo, useRef, useState, type ReactElement, type ReactNode } from 'react';
 import type { AttemptSummary, ManifestHead, RunManifest, RunStatus, RunSummary } from '../../../../shared/runs';
 import type { AgentChoice, BuiltinSolverSpec } from '../../../../shared/agents';
 import { invoke } from '../../api';
@@ -216,18 +216,24 @@ function AgentManifestFacts({ solver }: { solver: BuiltinSolverSpec }): ReactEle
 function ManifestPanel({ runId, manifest }: { runId: string; manifest: ManifestHead }): ReactElement {
   const limits = manifest.limits;
   const [lists, setLists] = useState<{ manifest?: RunManifest; error?: string }>({});
-  const fetchLists = (): Promise<RunManifest> => {
-    const asked = invoke('runs.manifest', { runId });
-    asked.then(
-      (full) => setLists({ manifest: full }),
-      (error: unknown) => setLists({ error: errorText(error) }),
-    );
-    return asked;
-  };
+  // One request for the panel's opening and the export alike; a failed one is asked again next time.
+  const asked = useRef<Promise<RunManifest>>(undefined);
+  const fetchLists = (): Promise<RunManifest> =>
+    (asked.current ??= invoke('runs.manifest', { runId }).then(
+      (full) => {
+        setLists({ manifest: full });
+        return full;
+      },
+      (error: unknown) => {
+        asked.current = undefined;
+        setLists({ error: errorText(error) });
+        throw error;
+      },
+    ));
   const full = lists.manifest;
   const images = full ? Object.entries(full.images) : [];
   return (
-    <details className="panel manifest" data-testid="manifest" onToggle={(e) => e.currentTarget.open && !full && void fetchLists().catch(() => undefined)}>
+    <details className="panel manifest" data-testid="manifest" onToggle={(e) => e.currentTarget.open && void fetchLists().catch(() => undefined)}>
       <summary>
         <span className="summary-title">Manifest</span>
         <span className="muted">
@@ -305,7 +311,7 @@ function ManifestPanel({ runId, manifest }: { runId: string; manifest: ManifestH
             </tbody>
           </table>
         )}
-        <button type="button" onClick={() => void (full ? Promise.resolve(full) : fetchLists()).then((m) => downloadJson(`${runId}.manifest.json`, { runId, ...m }), () => undefined)}>
+        <button type="button" onClick={() => void fetchLists().then((m) => downloadJson(`${runId}.manifest.json`, { runId, ...m }), () => undefined)}>
           Export manifest
         </button>
       </div>
