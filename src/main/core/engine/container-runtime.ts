@@ -88,8 +88,10 @@ export interface TaskContainer {
   /** The cluster node (hostname) the container runs on; null or absent on the local daemon. */
   readonly node?: string | null;
   /**
-   * True when `exec` runs a real POSIX shell, so several commands can go as one generated script
-   * (see exec-steps.ts); recording fakes leave it out and see each command on its own.
+   * True when `exec` runs a real POSIX shell and honours `ExecOptions.stdin`, so several commands
+   * can go as one generated script (see exec-steps.ts; a batch waiting for the host reads its
+   * go-ahead there, and would wait forever without it); recording fakes leave it out and see
+   * each command on its own.
    */
   readonly runsScripts?: boolean;
   /** Runs `sh -c <command>` as root in the image's working dir (or `workdir`). */
