@@ -104,6 +104,8 @@ describe('RunRepo kept counts (run_tallies)', () => {
     // The run's summaries (read without the large outputs) are the attempts' own, field for field.
     const summaries = runs.attempts('r1');
     expect(summaries).toEqual(summaries.map((a) => runs.attempt(a.id)));
+    // Read one at a time (`lancer results`), they are the same, in the same order.
+    expect([...runs.eachAttempt('r1')]).toEqual(summaries);
   });
 
   it('keeps counts right under writes that bypass RunRepo: raw SQL updates, deletes, a try moved between tasks', () => {
