@@ -3,12 +3,13 @@
 // source file changed, so the checkout needs no build step before `npx lancer` works. When the
 // bundle cannot be built (a read-only install, esbuild missing), or LANCER_CLI_FROM_SOURCE=1 is
 // set (stack traces that point into the TypeScript), it runs the sources through tsx instead.
-import { ensureBundle, runBundle } from './cli-bundle.js';
+import { bundleFor, ensureBundle, runBundle } from './cli-bundle.js';
 
 let bundle;
 if (process.env.LANCER_CLI_FROM_SOURCE !== '1') {
   try {
     bundle = await ensureBundle({
+      ...bundleFor(process.argv[2]),
       // Said only to a person at a terminal: scripts read stderr for errors.
       onBuild: () => process.stderr.isTTY && process.stderr.write('lancer: building the command from src/ (once after a change)…\n'),
     });

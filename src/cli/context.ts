@@ -1,10 +1,16 @@
 /**
- * What every CLI command gets: parsed global flags, output helpers and a lazily opened Workbench.
+ * What every CLI command gets: parsed global flags, output helpers, and a lazily opened Workbench
+ * or, for commands that only read runs, the run ledger alone.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { defaultDataDir, projectRoot, resolveDataDir } from '../main/core/paths';
-import { Workbench } from '../main/core/workbench';
+import { databasePath, defaultDataDir, projectRoot, resolveDataDir } from '../main/core/paths';
+import type { Db } from '../main/core/store/database';
+import type { RunRepo } from '../main/core/store/run-repo';
+import type { Workbench } from '../main/core/workbench';
+
+/** The Workbench's class: its module is most of the app's code, so main.ts loads it only for commands that open it. */
+export type WorkbenchClass = typeof Workbench;
 
 export class CliError extends Error {
   constructor(
@@ -27,6 +33,11 @@ export interface CliContext {
   /** The result: JSON with --json, else the given human rendering. */
   result(value: unknown, human: () => string): void;
   openWorkbench(): Workbench;
+  /**
+   * The run ledger without the rest of the Workbench (no Docker client, engine or agents): for
+   * commands that only read runs. The open Workbench's, when there is one.
+   */
+  openLedger(): Promise<{ runs: RunRepo }>;
   /** Closes the Workbench if a command opened it (flushes logs, stops timers). */
   close(): Promise<void>;
 }
@@ -35,11 +46,12 @@ export function readVersion(root: string): string {
   return (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-export function createContext(flags: { json: boolean; dataDir?: string }): CliContext {
+export function createContext(flags: { json: boolean; dataDir?: string; workbench?: WorkbenchClass }): CliContext {
   const root = projectRoot();
   const version = readVersion(root);
   const dataDir = resolveDataDir(flags.dataDir, process.env, defaultDataDir());
   let workbench: Workbench | undefined;
+  let ledger: { db: Db; runs: RunRepo } | undefined;
   return {
     json: flags.json,
     dataDir,
@@ -53,10 +65,25 @@ export function createContext(flags: { json: boolean; dataDir?: string }): CliCo
       process.stdout.write(flags.json ? JSON.stringify(value, null, 2) + '\n' : human() + '\n');
     },
     openWorkbench: () => {
-      workbench ??= new Workbench({ dataDir, version, transport: 'cli' });
+      // A slip in the command tables (a command marked as reading only the ledger, or served by
+      // the ledger entry), not a user's error.
+      if (!flags.workbench) throw new Error('this command was declared to read only the run ledger, yet opened the Workbench');
+      workbench ??= new flags.workbench({ dataDir, version, transport: 'cli' });
       return workbench;
     },
+    openLedger: async () => {
+      if (workbench) return { runs: workbench.runs };
+      if (!ledger) {
+        // Loaded here, not with this module: `--version` need not load SQLite's native module.
+        const [{ openDatabase }, { RunRepo }] = await Promise.all([import('../main/core/store/database'), import('../main/core/store/run-repo')]);
+        const db = openDatabase(databasePath(dataDir));
+        ledger = { db, runs: new RunRepo(db) };
+      }
+      return ledger;
+    },
     close: async () => {
+      ledger?.db.close();
+      ledger = undefined;
       await workbench?.close();
       workbench = undefined;
     },

@@ -2,48 +2,36 @@
  * The `lancer` command line: the same core as the window, for scripts and SSH sessions.
  * Human output by default, `--json` for scripts; errors go to stderr with a non-zero exit.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { runCli, type Command } from './run-cli';
+import { ledgerCommands } from './ledger-commands';
 
-type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
-import { datasetsCommand, datasetsHelp, importCommand, importHelp, tasksCommand, tasksHelp } from './commands/datasets';
-import { imagesCommand, imagesHelp } from './commands/images';
-import { exportCommand, exportHelp, resultsCommand, resultsHelp, runCommand, runHelp } from './commands/runs';
-import { serveCommand, serveHelp } from './commands/serve';
-import { reportCommand, reportHelp } from './commands/report';
-import { containersCommand, containersHelp } from './commands/containers';
-import { endpointsCommand, endpointsHelp } from './commands/endpoints';
-import { agentsCommand, agentsHelp } from './commands/agents';
-import { importResultsCommand, importResultsHelp } from './commands/import-results';
-import { clusterCommand, clusterHelp } from './commands/cluster';
-import { CliError, createContext, type CliContext } from './context';
-import { AppError } from '../shared/result';
-
-interface Command {
-  summary: string;
-  help: string;
-  options: ParseArgsOptionsConfig;
-  run(ctx: CliContext, values: Record<string, unknown>, positionals: string[]): Promise<void>;
-}
-
-const globalOptions: ParseArgsOptionsConfig = {
-  json: { type: 'boolean' },
-  'data-dir': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-};
+// Each command's module is loaded when that command runs, and with it only the code it uses: a
+// command that needs no Docker does not evaluate the engine or the agents. The bundle
+// (bin/cli-bundle.js) keeps these modules lazy too.
+const agentsModule = () => import('./commands/agents');
+const clusterModule = () => import('./commands/cluster');
+const containersModule = () => import('./commands/containers');
+const datasetsModule = () => import('./commands/datasets');
+const endpointsModule = () => import('./commands/endpoints');
+const imagesModule = () => import('./commands/images');
+const importResultsModule = () => import('./commands/import-results');
+const reportModule = () => import('./commands/report');
+const runsModule = () => import('./commands/runs');
+const serveModule = () => import('./commands/serve');
 
 const commands: Record<string, Command> = {
   serve: {
     summary: 'serve the UI on 127.0.0.1 with an access token',
-    help: serveHelp,
+    help: async () => (await serveModule()).serveHelp,
     options: { port: { type: 'string' } },
-    run: (ctx, values) => serveCommand(ctx, { port: values.port as string | undefined }),
+    run: async (ctx, values) => (await serveModule()).serveCommand(ctx, { port: values.port as string | undefined }),
   },
   import: {
     summary: 'import a SWE-Lancer task CSV (and its issues/ folder)',
-    help: importHelp,
+    help: async () => (await datasetsModule()).importHelp,
     options: { issues: { type: 'string' }, name: { type: 'string' }, 'skip-bad-rows': { type: 'boolean' } },
-    run: (ctx, values, positionals) =>
-      importCommand(ctx, positionals, {
+    run: async (ctx, values, positionals) =>
+      (await datasetsModule()).importCommand(ctx, positionals, {
         issues: values.issues as string | undefined,
         name: values.name as string | undefined,
         skipBadRows: values['skip-bad-rows'] === true,
@@ -51,13 +39,13 @@ const commands: Record<string, Command> = {
   },
   datasets: {
     summary: 'list datasets with counts and dollars by variant',
-    help: datasetsHelp,
+    help: async () => (await datasetsModule()).datasetsHelp,
     options: {},
-    run: async (ctx) => datasetsCommand(ctx),
+    run: async (ctx) => (await datasetsModule()).datasetsCommand(ctx),
   },
   tasks: {
     summary: 'list and filter tasks',
-    help: tasksHelp,
+    help: async () => (await datasetsModule()).tasksHelp,
     options: {
       dataset: { type: 'string' },
       variant: { type: 'string' },
@@ -67,7 +55,7 @@ const commands: Record<string, Command> = {
       search: { type: 'string' },
     },
     run: async (ctx, values) =>
-      tasksCommand(ctx, {
+      (await datasetsModule()).tasksCommand(ctx, {
         dataset: values.dataset as string | undefined,
         variant: values.variant as string | undefined,
         minPrice: values['min-price'] as string | undefined,
@@ -78,7 +66,7 @@ const commands: Record<string, Command> = {
   },
   run: {
     summary: 'run tasks in Docker and grade them (gold, null, a predictions file, or a model agent)',
-    help: runHelp,
+    help: async () => (await runsModule()).runHelp,
     options: {
       dataset: { type: 'string' },
       tasks: { type: 'string' },
@@ -107,8 +95,8 @@ const commands: Record<string, Command> = {
       'price-cached': { type: 'string' },
       'price-output': { type: 'string' },
     },
-    run: (ctx, v) =>
-      runCommand(ctx, {
+    run: async (ctx, v) =>
+      (await runsModule()).runCommand(ctx, {
         agent: {
           agent: v.agent as string | undefined,
           agentCommand: v['agent-command'] as string | undefined,
@@ -141,7 +129,7 @@ const commands: Record<string, Command> = {
   },
   images: {
     summary: 'build the sample images, pull the official ones, list, remove, prune to a disk budget, distribute to a cluster',
-    help: imagesHelp,
+    help: async () => (await imagesModule()).imagesHelp,
     options: {
       only: { type: 'string' },
       tag: { type: 'string' },
@@ -154,8 +142,8 @@ const commands: Record<string, Command> = {
       'dry-run': { type: 'boolean' },
       cluster: { type: 'string' },
     },
-    run: (ctx, v, positionals) =>
-      imagesCommand(ctx, positionals, {
+    run: async (ctx, v, positionals) =>
+      (await imagesModule()).imagesCommand(ctx, positionals, {
         only: v.only as string | undefined,
         tag: v.tag as string | undefined,
         force: v.force === true,
@@ -170,14 +158,14 @@ const commands: Record<string, Command> = {
   },
   cluster: {
     summary: 'add, list, inspect and remove Docker Swarms to run attempts on',
-    help: clusterHelp,
+    help: async () => (await clusterModule()).clusterHelp,
     options: { manager: { type: 'string' }, 'tls-dir': { type: 'string' }, dataset: { type: 'string' } },
-    run: (ctx, v, positionals) =>
-      clusterCommand(ctx, positionals, { manager: v.manager as string | undefined, tlsDir: v['tls-dir'] as string | undefined, dataset: v.dataset as string | undefined }),
+    run: async (ctx, v, positionals) =>
+      (await clusterModule()).clusterCommand(ctx, positionals, { manager: v.manager as string | undefined, tlsDir: v['tls-dir'] as string | undefined, dataset: v.dataset as string | undefined }),
   },
   endpoints: {
     summary: 'add, list, test and remove model endpoints (OpenAI-compatible servers) for agents',
-    help: endpointsHelp,
+    help: async () => (await endpointsModule()).endpointsHelp,
     options: {
       'base-url': { type: 'string' },
       model: { type: 'string' },
@@ -192,8 +180,8 @@ const commands: Record<string, Command> = {
       'reasoning-effort': { type: 'string' },
       'max-tokens': { type: 'string' },
     },
-    run: (ctx, v, positionals) =>
-      endpointsCommand(ctx, positionals, {
+    run: async (ctx, v, positionals) =>
+      (await endpointsModule()).endpointsCommand(ctx, positionals, {
         baseUrl: v['base-url'] as string | undefined,
         model: v.model as string | undefined,
         apiKeyEnv: v['api-key-env'] as string | undefined,
@@ -210,101 +198,36 @@ const commands: Record<string, Command> = {
   },
   agents: {
     summary: 'list the CLI coding agents and fetch their binaries from npm into the cache',
-    help: agentsHelp,
+    help: async () => (await agentsModule()).agentsHelp,
     options: {},
-    run: (ctx, _v, positionals) => agentsCommand(ctx, positionals),
+    run: async (ctx, _v, positionals) => (await agentsModule()).agentsCommand(ctx, positionals),
   },
   containers: {
     summary: 'list or remove the containers kept after failed attempts',
-    help: containersHelp,
+    help: async () => (await containersModule()).containersHelp,
     options: {},
-    run: (ctx, _v, positionals) => containersCommand(ctx, positionals),
+    run: async (ctx, _v, positionals) => (await containersModule()).containersCommand(ctx, positionals),
   },
-  results: {
-    summary: "list a run's attempts with outcomes, earnings and artifacts",
-    help: resultsHelp,
-    options: {},
-    run: async (ctx, _v, positionals) => resultsCommand(ctx, positionals),
-  },
+  results: ledgerCommands.results!,
   report: {
     summary: 'earnings analytics of runs (intervals, pass@k, manager, cost) and their comparison',
-    help: reportHelp,
+    help: async () => (await reportModule()).reportHelp,
     options: { 'exclude-suspect': { type: 'boolean' }, resamples: { type: 'string' }, seed: { type: 'string' } },
     run: async (ctx, v, positionals) =>
-      reportCommand(ctx, positionals, { excludeSuspect: v['exclude-suspect'] === true, resamples: v.resamples as string | undefined, seed: v.seed as string | undefined }),
+      (await reportModule()).reportCommand(ctx, positionals, { excludeSuspect: v['exclude-suspect'] === true, resamples: v.resamples as string | undefined, seed: v.seed as string | undefined }),
   },
   export: {
     summary: 'write the official results.csv of a run',
-    help: exportHelp,
+    help: async () => (await runsModule()).exportHelp,
     options: { format: { type: 'string' }, out: { type: 'string' } },
-    run: async (ctx, v, positionals) => exportCommand(ctx, positionals, { format: v.format as string | undefined, out: v.out as string | undefined }),
+    run: async (ctx, v, positionals) => (await runsModule()).exportCommand(ctx, positionals, { format: v.format as string | undefined, out: v.out as string | undefined }),
   },
   'import-results': {
     summary: 'import an official results.csv against a dataset as a finished run',
-    help: importResultsHelp,
+    help: async () => (await importResultsModule()).importResultsHelp,
     options: { dataset: { type: 'string' }, name: { type: 'string' } },
-    run: async (ctx, v, positionals) => importResultsCommand(ctx, positionals, { dataset: v.dataset as string | undefined, name: v.name as string | undefined }),
+    run: async (ctx, v, positionals) => (await importResultsModule()).importResultsCommand(ctx, positionals, { dataset: v.dataset as string | undefined, name: v.name as string | undefined }),
   },
 };
 
-function usage(): string {
-  const width = Math.max(...Object.keys(commands).map((name) => name.length));
-  return [
-    'Usage: lancer <command> [options]',
-    '',
-    'Commands:',
-    ...Object.entries(commands).map(([name, cmd]) => `  ${name.padEnd(width)}  ${cmd.summary}`),
-    '',
-    'Global options:',
-    '  --data-dir DIR   where the store lives (default: $LANCER_DATA_DIR, else the app data folder)',
-    '  --json           machine-readable output on stdout',
-    '  --help, -h       help for a command',
-    '  --version        print the version',
-  ].join('\n');
-}
-
-async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage() + '\n');
-    return 0;
-  }
-  if (name === '--version' || name === '-v') {
-    process.stdout.write(createContext({ json: false }).version + '\n');
-    return 0;
-  }
-  const command = commands[name];
-  if (!command) throw new CliError(`unknown command "${name}"\n\n${usage()}`, 2);
-  let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
-  try {
-    parsed = parseArgs({ args: rest, options: { ...globalOptions, ...command.options }, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}\n\n${command.help}`, 2);
-  }
-  if (parsed.values.help) {
-    process.stdout.write(command.help + '\n');
-    return 0;
-  }
-  const ctx = createContext({
-    json: parsed.values.json === true,
-    dataDir: parsed.values['data-dir'] as string | undefined,
-  });
-  try {
-    await command.run(ctx, parsed.values, parsed.positionals);
-  } finally {
-    await ctx.close();
-  }
-  return 0;
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code !== 0) process.exit(code);
-  },
-  (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`lancer: ${message}\n`);
-    // Bad input (a flag's value the contract refuses) is a usage error, as CLI conventions have it.
-    process.exit(error instanceof CliError ? error.exitCode : error instanceof AppError && error.code === 'invalid_input' ? 2 : 1);
-  },
-);
+runCli(process.argv.slice(2), commands, () => import('../main/core/workbench'));

@@ -16,6 +16,8 @@ const cliBundle = path.join(repoRoot, 'bin', 'cli-bundle.js');
 interface CliBundleModule {
   isStale(bundle: string, dirs: string[]): boolean;
   ensureBundle(opts: { bundle: string; dirs: string[]; entry: string; onBuild?: () => void }): Promise<string>;
+  ledgerEntryArgs: Set<string>;
+  bundleFor(firstArg: string | undefined): { bundle: string; entry: string };
 }
 
 describe('the CLI bundle', () => {
@@ -68,6 +70,23 @@ describe('the CLI bundle', () => {
     expect(run('results').out.greeting).toBe('edited');
   });
 
+  it('looks only at the files it was built from: one it does not include changes nothing, a removed one makes it stale', async () => {
+    await build();
+    const future = new Date(statSync(bundle).mtimeMs + 5_000);
+    writeFileSync(path.join(src, 'unused.ts'), 'export const unused = 1;\n');
+    utimesSync(path.join(src, 'unused.ts'), future, future);
+    expect(mod.isStale(bundle, [src])).toBe(false);
+    // Without its list of inputs (a bundle built before there was one), every file counts.
+    rmSync(`${bundle}.inputs.json`);
+    expect(mod.isStale(bundle, [src])).toBe(true);
+    await build();
+    utimesSync(path.join(src, 'where.ts'), future, future);
+    expect(mod.isStale(bundle, [src])).toBe(true);
+    await build();
+    rmSync(path.join(src, 'where.ts'));
+    expect(mod.isStale(bundle, [src])).toBe(true);
+  });
+
   it("writes a command's code cache on its first run, and the next run uses it unchanged", async () => {
     await build();
     const cacheDir = path.join(dir, 'out', 'code-cache');
@@ -87,5 +106,16 @@ describe('the CLI bundle', () => {
     utimesSync(path.join(src, 'main.ts'), new Date(Date.now() + 10_000), new Date(Date.now() + 10_000));
     await build();
     expect(existsSync(cacheDir)).toBe(false);
+  });
+});
+
+describe('the two entries of the CLI', () => {
+  it('route to the ledger bundle exactly the commands its entry serves, and everything else to the whole CLI', async () => {
+    const mod = (await import(pathToFileURL(cliBundle).href)) as CliBundleModule;
+    const { ledgerCommands } = await import('../../src/cli/ledger-commands');
+    const routed = [...mod.ledgerEntryArgs].filter((arg) => !arg.startsWith('-'));
+    expect(routed.sort()).toEqual(Object.keys(ledgerCommands).sort());
+    for (const arg of routed) expect(mod.bundleFor(arg).entry).toMatch(/ledger-main\.ts$/);
+    for (const arg of ['run', 'tasks', 'serve', undefined, '--help']) expect(mod.bundleFor(arg).entry).toMatch(/[\\/]main\.ts$/);
   });
 });

@@ -1,16 +1,17 @@
 /**
- * `lancer run`, `lancer results`, `lancer export`: runs in Docker and their ledger.
+ * `lancer run`, `lancer export`: runs in Docker and their official results file (`lancer results` is
+ * in results.ts, apart, so printing a run loads none of this).
  */
 import { writeFileSync } from 'node:fs';
 import { gradingModes, isFinal, type AttemptSummary, type GradingMode, type RunEvent, type RunStartInput, type Tally } from '../../shared/runs';
-import { agentNames, tokensDisagree, type AgentName } from '../../shared/agents';
+import { agentNames, type AgentName } from '../../shared/agents';
 import { cliAgentNames } from '../../shared/cli-agents';
 import { progressLine, StatusLine } from '../progress';
 import { runsToResultsCsv } from '../../main/core/reports/results-csv';
 import { CliError, type CliContext } from '../context';
+import { formatDollarsCli } from '../format';
 import { waitingReporter } from '../run-waiting';
 import { fetchWithProgress } from './agents';
-import type { AttemptExtras } from '../../main/core/store/run-repo';
 
 export const runHelp = `lancer run --dataset D [--tasks ID,…|--set NAME] --solver gold|null|<predictions.jsonl>
            [--concurrency N] [--attempts N] [--exclude-suspect] [--image-prefix P] [--image-tag T] [--monolith]
@@ -93,11 +94,7 @@ function agentSolverFrom(f: AgentFlags): RunStartInput['solver'] {
   };
 }
 
-// One formatter for every amount, in formatDollarsCli's format: toLocaleString builds a new
-// Intl.NumberFormat on each call (~50 µs), which was most of the time `lancer results` took to
-// print a run of 1,488 attempts.
-const dollarFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
-const dollars = (n: number): string => `$${dollarFormat.format(n)}`;
+const dollars = (n: number): string => formatDollarsCli(n);
 
 function summaryOf(runId: string, t: Tally): Record<string, unknown> {
   return { runId, tasks: t.tasks, attempts: t.attempts, passed: t.passed, failed: t.failed, timeout: t.timeout, error: t.error, cancelled: t.cancelled, earned: t.earned, available: t.available };
@@ -235,69 +232,6 @@ export async function runCommand(
   }
 }
 
-export const resultsHelp = `lancer results RUN [--json]
-  Lists a run's attempts (every try) with their outcome, earned dollars and artifacts.`;
-
-export function resultsCommand(ctx: CliContext, positionals: string[]): void {
-  const [runId] = positionals;
-  if (!runId) throw new CliError(`expected a run id\n\n${resultsHelp}`, 2);
-  const wb = ctx.openWorkbench();
-  const run = wb.runs.getRun(runId);
-  // Grader logs, artifacts and transcripts are only in the JSON: read for the whole run at once,
-  // and only when asked for (a full run's transcripts are tens of MB).
-  const extras = ctx.json ? wb.runs.attemptExtras(runId, { steps: run.solver.kind === 'builtin' }) : new Map<string, AttemptExtras>();
-  const attempts = run.attempts.map((a) => {
-    const d = extras.get(a.id);
-    return {
-      attemptId: a.id,
-      questionId: a.questionId,
-      attemptIndex: a.attemptIndex,
-      try: a.tryIndex,
-      retried: a.retried,
-      outcome: a.state,
-      earned: a.earned,
-      price: a.price,
-      image: a.image,
-      startedAt: a.startedAt,
-      finishedAt: a.finishedAt,
-      // Milliseconds from the attempt's start to the solver's first command in the container.
-      firstActionMs: a.firstActionMs ?? null,
-      // The Swarm node (hostname) the attempt ran on; null on the local daemon.
-      node: a.node ?? null,
-      error: a.error,
-      grader: d?.grader ?? null,
-      artifacts: d?.artifacts ?? [],
-      // Agent runs: the proxy's count of tokens and dollars, why the agent stopped, its transcript.
-      usage: a.usage ?? null,
-      stopReason: a.stopReason ?? null,
-      steps: d?.steps,
-      // Both gradings ({mode, official, clean, differs}); null when graded once in the solver's container.
-      grading: a.grading ?? null,
-      // Agent runs: what the solver changed outside the repository, what it left running.
-      outsideRepoChanges: a.outsideRepoChanges ?? null,
-      processesLeft: a.processesLeft ?? null,
-      // CLI agents: the agent's own token count, and whether it disagrees with the proxy's.
-      agentUsage: a.agentUsage ?? null,
-      tokensDisagree: a.agentUsage && a.usage ? tokensDisagree(a.usage, a.agentUsage) : false,
-    };
-  });
-  const usage = run.usage ?? null;
-  ctx.result({ run: { id: run.id, status: run.status, tally: run.tally, usage, manifest: run.manifest }, attempts }, () =>
-    [
-      `${run.id} (${run.status}): earned ${dollars(run.tally.earned)} of ${dollars(run.tally.available)}` +
-        (usage ? `; spent ${dollars(usage.costUsd)} on ${usage.inputTokens + usage.outputTokens} tokens (${usage.requests} requests${usage.estimated ? ', partly estimated' : ''})` : ''),
-      ...attempts.map(
-        (a) =>
-          `${a.questionId.padEnd(24)} try ${a.try} ${a.outcome.padEnd(9)} ${dollars(a.earned).padStart(9)}${a.stopReason ? `  stopped: ${a.stopReason}` : ''}` +
-          `${a.usage ? `  ${a.usage.inputTokens + a.usage.outputTokens} tokens ${dollars(a.usage.costUsd)}` : ''}${a.retried ? '  (retried)' : ''}` +
-          `${a.grading?.differs ? `  GRADING DIFFERS (official ${a.grading.official?.outcome}, clean ${a.grading.clean?.outcome})` : ''}` +
-          `${a.outsideRepoChanges?.length ? `  ${a.outsideRepoChanges.length} change(s) outside the repo` : ''}` +
-          `${a.processesLeft?.length ? `  ${a.processesLeft.length} process(es) left running` : ''}` +
-          `${a.tokensDisagree ? '  agent/proxy tokens disagree' : ''}${a.error ? `  ${a.error.split('\n')[0]}` : ''}`,
-      ),
-    ].join('\n'),
-  );
-}
 
 export const exportHelp = `lancer export RUN --format results.csv [--out FILE]
   Writes the official results.csv columns (question_id, attempt_id, correct, input_tokens,
