@@ -9,7 +9,7 @@ import type { Db } from '../main/core/store/database';
 import type { RunRepo } from '../main/core/store/run-repo';
 import type { Workbench } from '../main/core/workbench';
 
-/** The Workbench's class: its module is most of the app's code, so main.ts loads it only for commands that open it. */
+/** The Workbench's class: its module is most of the app's code, so an entry (main.ts) loads it only for commands that open it. */
 export type WorkbenchClass = typeof Workbench;
 
 export class CliError extends Error {
