@@ -14,7 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import type { RunEvent } from '../src/shared/runs';
 import { importDataset } from '../src/main/core/dataset/importer';
 import { ReplayService } from '../src/main/core/live/replay-service';
@@ -205,8 +205,36 @@ async function traceOpen(wb: Workbench, browser: Browser, serverUrl: string, att
   const inApp: number[] = [];
   const afterLoad: number[] = [];
   const direct: number[] = [];
+  const sameBrowser: number[] = [];
   const theirs: number[] = [];
+  const theirsSameBrowser: number[] = [];
+  // A browser the app is already open in, as for a replay link followed from the app: a new tab
+  // shares its caches and processes (each browser.newPage() is a fresh context instead, a
+  // browser started just for the link).
+  const appBrowser = await browser.newContext({ bypassCSP: true });
+  const appTab = await appBrowser.newPage();
+  await appTab.goto(serverUrl);
+  await appTab.waitForLoadState('networkidle');
   const viewerUrl = await openTraceViewer((sha) => wb.artifacts.pathOf(sha), stored.sha256);
+  /** Resolves once the viewer's first filmstrip frame has loaded (frames are divs with a background image). */
+  const viewerFirstFrame = (v: Page): Promise<unknown> =>
+    v.waitForFunction(
+      `(async () => {
+        const frame = document.querySelector('.film-strip-frame');
+        const url = frame && (frame.style.backgroundImage.match(/url\\("?(.*?)"?\\)/) || [])[1];
+        if (!url) return false;
+        const img = new Image();
+        img.src = url;
+        try { await img.decode(); return img.naturalWidth > 0; } catch { return false; }
+      })()`,
+      undefined,
+      { timeout: 120_000, polling: 'raf' },
+    );
+  // And one the viewer is already open in, for the same comparison on its side.
+  const viewerBrowser = await browser.newContext();
+  const viewerTab = await viewerBrowser.newPage();
+  await viewerTab.goto(viewerUrl);
+  await viewerFirstFrame(viewerTab);
   const waitOptions = { timeout: 60_000, polling: 'raf' } as const;
   // Interleaved, so both sides see the same machine.
   for (let i = 0; i < OPENS; i++) {
@@ -240,30 +268,37 @@ async function traceOpen(wb: Workbench, browser: Browser, serverUrl: string, att
     direct.push(Date.now() - t);
     await p.close();
 
-    const v = await browser.newPage();
+    // The same link, in a new tab of the browser the app is open in.
+    p = await appBrowser.newPage();
+    t = Date.now();
+    await p.goto(`${serverUrl}${route}`);
+    await p.waitForFunction(FIRST_FRAME_SHOWN, undefined, waitOptions);
+    sameBrowser.push(Date.now() - t);
+    await p.close();
+
+    let v = await browser.newPage();
     t = Date.now();
     await v.goto(viewerUrl);
-    // The viewer's filmstrip frames are divs with a background image; wait until the first
-    // one's image has loaded.
-    await v.waitForFunction(
-      `(async () => {
-        const frame = document.querySelector('.film-strip-frame');
-        const url = frame && (frame.style.backgroundImage.match(/url\\("?(.*?)"?\\)/) || [])[1];
-        if (!url) return false;
-        const img = new Image();
-        img.src = url;
-        try { await img.decode(); return img.naturalWidth > 0; } catch { return false; }
-      })()`,
-      undefined,
-      { timeout: 120_000, polling: 'raf' },
-    );
+    await viewerFirstFrame(v);
     theirs.push(Date.now() - t);
     await v.close();
+
+    // The viewer in a new tab of the browser it is already open in.
+    v = await viewerBrowser.newPage();
+    t = Date.now();
+    await v.goto(viewerUrl);
+    await viewerFirstFrame(v);
+    theirsSameBrowser.push(Date.now() - t);
+    await v.close();
   }
+  await appBrowser.close();
+  await viewerBrowser.close();
   const list = (xs: number[]): string => xs.join(', ');
   console.log(
     `open the 50 MB trace to its first frame, ${OPENS} opens each (ms): replay in the app [${list(inApp)}], ` +
-      `in the app just after its page loaded [${list(afterLoad)}], replay link in a new tab [${list(direct)}], Playwright trace viewer [${list(theirs)}]`,
+      `in the app just after its page loaded [${list(afterLoad)}], replay link in a new tab [${list(direct)}], ` +
+      `in a new tab of the browser the app is open in [${list(sameBrowser)}], Playwright trace viewer [${list(theirs)}], ` +
+      `the viewer in a new tab of the browser it is open in [${list(theirsSameBrowser)}]`,
   );
   const viewer = pct(theirs, 50);
   const verdict = (label: string, xs: number[]): string => {
@@ -275,6 +310,11 @@ async function traceOpen(wb: Workbench, browser: Browser, serverUrl: string, att
   console.log(verdict("faster than Playwright's trace viewer (the goal; replay opened in the app)", inApp));
   console.log(verdict('  for comparison, the earlier measure (in the app just after its page loaded)', afterLoad));
   console.log(verdict('  for information, a replay link opened in a new tab (the whole app loads first)', direct));
+  const sameBrowserRatio = pct(sameBrowser, 50) / pct(theirsSameBrowser, 50);
+  console.log(
+    `  for information, the link in a new tab of the browser the app is open in: median ${ms(pct(sameBrowser, 50))} ` +
+      `vs the viewer in a new tab of the browser it is open in ${ms(pct(theirsSameBrowser, 50))} (${(sameBrowserRatio * 100).toFixed(0)}%): ${sameBrowserRatio < 1 ? 'faster' : 'NOT faster'}`,
+  );
 }
 
 main().catch((error: unknown) => {
