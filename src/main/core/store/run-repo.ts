@@ -149,15 +149,17 @@ type SummaryRow = Omit<AttemptRow, 'owner_pid' | 'network_id'>;
  * better-sqlite3 makes a row object of every column selected, and all 26 instead of these 24 cost
  * ~15 ms more for a run of 1,488 attempts (the run view, `lancer results`).
  */
-const SUMMARY_COLUMNS = [
+const SUMMARY_COLUMNS = everyColumn([
   'id', 'run_id', 'question_id', 'attempt_index', 'try_index', 'retried', 'state', 'phase', 'image', 'price', 'earned',
   'container_id', 'queued_at', 'started_at', 'finished_at', 'error', 'usage_json', 'stop_reason', 'grading_json',
   'outside_changes_json', 'processes_left_json', 'agent_usage_json', 'first_action_ms', 'node',
-] as const satisfies readonly (keyof SummaryRow)[];
+]);
 const ATTEMPTS_OF_RUN = `SELECT ${SUMMARY_COLUMNS.join(', ')} FROM attempts WHERE run_id = ? ORDER BY question_id, attempt_index, try_index`;
 
-/** True only when the list above names every column toSummary reads: a column left out fails to compile. */
-export const SUMMARY_COLUMNS_COMPLETE: [Exclude<keyof SummaryRow, (typeof SUMMARY_COLUMNS)[number]>] extends [never] ? true : never = true;
+/** The list as given, when it names every column toSummary reads: one left out fails to compile. */
+function everyColumn<const C extends readonly (keyof SummaryRow)[]>(columns: C & ([Exclude<keyof SummaryRow, C[number]>] extends [never] ? unknown : never)): C {
+  return columns;
+}
 
 function toSummary(r: SummaryRow): AttemptSummary {
   return {
