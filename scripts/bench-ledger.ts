@@ -18,8 +18,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { CliContext } from '../src/cli/context';
 import { resultsCommand } from '../src/cli/commands/results';
+import { capturingCliContext } from '../tests/helpers/cli-context';
 import { databasePath } from '../src/main/core/paths';
 import { createRng } from '../src/main/core/reports/stats';
 import { defaultMigrationsDir, loadMigrations, openDatabase, type Db } from '../src/main/core/store/database';
@@ -610,22 +610,8 @@ interface Timing {
   max: number;
 }
 
-/** The first call (cold statements and page cache) apart from the median of the rest. */
-function timeIt(fn: () => unknown, repeat = REPEAT): Timing {
-  const t0 = performance.now();
-  fn();
-  const first = performance.now() - t0;
-  const rest: number[] = [];
-  for (let i = 0; i < repeat; i++) {
-    const s = performance.now();
-    fn();
-    rest.push(performance.now() - s);
-  }
-  return { first, median: median(rest), min: Math.min(...rest), max: Math.max(...rest) };
-}
-
-/** timeIt for work that ends when its promise does. */
-async function timeItAsync(fn: () => Promise<unknown>, repeat = REPEAT): Promise<Timing> {
+/** The first call (cold statements and page cache) apart from the median of the rest; a call ends when its promise does. */
+async function timeIt(fn: () => unknown, repeat = REPEAT): Promise<Timing> {
   const t0 = performance.now();
   await fn();
   const first = performance.now() - t0;
@@ -640,24 +626,6 @@ async function timeItAsync(fn: () => Promise<unknown>, repeat = REPEAT): Promise
 
 const show = (t: Timing): string => `first ${ms(t.first)}, then median ${ms(t.median)} (min ${ms(t.min)}, max ${ms(t.max)})`;
 const goal = (label: string, t: Timing): string => `${label}: ${show(t)}  goal < ${GOAL_MS} ms: ${verdict(Math.max(t.first, t.median) < GOAL_MS)}`;
-
-/** A CLI context that keeps what a command prints, around an open Workbench. */
-function captureContext(wb: Workbench, dataDir: string): CliContext & { out: string[] } {
-  const out: string[] = [];
-  return {
-    out,
-    json: false,
-    dataDir,
-    root,
-    version: 'bench',
-    info: (line) => out.push(line),
-    progress: (line) => out.push(line),
-    result: (_value, human) => out.push(human()),
-    openWorkbench: () => wb,
-    openLedger: async () => ({ runs: wb.runs }),
-    close: async () => {},
-  };
-}
 
 function timeProcess(argv: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; bytes: number } {
   const started = performance.now();
@@ -681,17 +649,17 @@ async function main(): Promise<void> {
     sizes(wb.db, file, meta);
 
     const handlers = createHandlers(wb);
-    const list = timeIt(() => handlers['runs.list']({} as never));
+    const list = await timeIt(() => handlers['runs.list']({} as never));
     const runsListed = (handlers['runs.list']({} as never) as unknown[]).length;
     console.log(goal(`(a) runs.list handler (${runsListed} runs)`, list));
-    const get = timeIt(() => handlers['runs.get']({ runId: target } as never));
+    const get = await timeIt(() => handlers['runs.get']({ runId: target } as never));
     console.log(goal(`(b) runs.get handler (${counts.targetAttempts} attempts)`, get));
 
     let printed = 0;
-    const results = await timeItAsync(async () => {
-      const ctx = captureContext(wb, dir);
+    const results = await timeIt(async () => {
+      const ctx = capturingCliContext(wb.runs, { dataDir: dir });
       await resultsCommand(ctx, [target]);
-      printed = ctx.out.join('\n').length;
+      printed = ctx.stdout.join('').length;
     });
     console.log(goal(`(c) lancer results, in-process query and format (${(printed / 1024).toFixed(0)} kB printed)`, results));
 

@@ -5,29 +5,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../main/core/store/database';
 import { RunRepo } from '../../main/core/store/run-repo';
-import type { CliContext } from '../context';
+import { capturingCliContext } from '../../../tests/helpers/cli-context';
 import { resultsCommand } from './results';
-
-function captureContext(runs: RunRepo, json: boolean): CliContext & { stdout: string[] } {
-  const stdout: string[] = [];
-  return {
-    stdout,
-    json,
-    dataDir: '',
-    root: '',
-    version: 'test',
-    info: (line) => {
-      if (!json) stdout.push(line + '\n');
-    },
-    progress: () => {},
-    result: (value, human) => stdout.push((json ? JSON.stringify(value) : human()) + '\n'),
-    openWorkbench: () => {
-      throw new Error('results reads the ledger alone');
-    },
-    openLedger: async () => ({ runs }),
-    close: async () => {},
-  };
-}
 
 describe('lancer results', () => {
   let db: Db;
@@ -49,7 +28,7 @@ describe('lancer results', () => {
     runs.finish(claimed[0]!.id, 'passed', { earned: 100 });
     runs.finish(claimed[1]!.id, 'error', { error: 'the daemon went away\nstack…' });
 
-    const ctx = captureContext(runs, false);
+    const ctx = capturingCliContext(runs);
     await resultsCommand(ctx, ['r']);
     const lines = ctx.stdout.join('').split('\n');
     expect(lines.pop()).toBe(''); // the output ends with a newline
@@ -62,7 +41,7 @@ describe('lancer results', () => {
   });
 
   it('says which run is missing', async () => {
-    await expect(resultsCommand(captureContext(runs, false), ['nope'])).rejects.toThrow('no run nope');
-    await expect(resultsCommand(captureContext(runs, true), ['nope'])).rejects.toThrow('no run nope');
+    await expect(resultsCommand(capturingCliContext(runs), ['nope'])).rejects.toThrow('no run nope');
+    await expect(resultsCommand(capturingCliContext(runs, { json: true }), ['nope'])).rejects.toThrow('no run nope');
   });
 });
