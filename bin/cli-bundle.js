@@ -91,9 +91,10 @@ export function isStale(bundle, dirs) {
  * Builds the bundle when it is stale and returns its path. Concurrent builders (parallel
  * `lancer` processes after an edit) each write their own temporary file and rename it into
  * place, so a reader never sees half a file. The bundle's time is set to when the build began,
- * so an edit made while it was building still counts as newer.
+ * so an edit made while it was building still counts as newer. `bundle` and `entry` as
+ * `bundleFor` gives them.
  */
-export async function ensureBundle({ bundle = bundleFile, dirs = sourceDirs, entry = path.join(root, 'src/cli/main.ts'), onBuild } = {}) {
+export async function ensureBundle({ bundle, entry, dirs = sourceDirs, onBuild }) {
   if (!isStale(bundle, dirs)) return bundle;
   onBuild?.();
   const began = new Date();

@@ -9,7 +9,7 @@ import { cliAgentNames } from '../../shared/cli-agents';
 import { progressLine, StatusLine } from '../progress';
 import { runsToResultsCsv } from '../../main/core/reports/results-csv';
 import { CliError, type CliContext } from '../context';
-import { formatDollarsCli } from '../format';
+import { formatDollarsCli as dollars } from '../format';
 import { waitingReporter } from '../run-waiting';
 import { fetchWithProgress } from './agents';
 
@@ -93,8 +93,6 @@ function agentSolverFrom(f: AgentFlags): RunStartInput['solver'] {
       : undefined,
   };
 }
-
-const dollars = (n: number): string => formatDollarsCli(n);
 
 function summaryOf(runId: string, t: Tally): Record<string, unknown> {
   return { runId, tasks: t.tasks, attempts: t.attempts, passed: t.passed, failed: t.failed, timeout: t.timeout, error: t.error, cancelled: t.cancelled, earned: t.earned, available: t.available };
