@@ -18,14 +18,17 @@ const MINUTE = 60_000;
 const runnable = await canRunSample();
 
 /**
- * Containers and networks this store made for attempts that still exist (the store's shared
- * network carries no attempt label: it stays until the workbench closes).
+ * Containers and networks this store made for attempts that still exist, and network holders
+ * (spare-holders.ts) of any process (the store's shared network carries no attempt label: it
+ * stays until the workbench closes).
  */
 function leftovers(dataDir: string): string[] {
-  const labels = ['--filter', `label=lancer.store=${storeIdFor(dataDir)}`, '--filter', 'label=lancer.attempt'];
+  const store = ['--filter', `label=lancer.store=${storeIdFor(dataDir)}`];
+  const labels = [...store, '--filter', 'label=lancer.attempt'];
   const ps = spawnSync('docker', ['ps', '-aq', ...labels], { encoding: 'utf8' }).stdout.trim();
+  const holders = spawnSync('docker', ['ps', '-aq', ...store, '--filter', 'label=lancer.holder-of-pid'], { encoding: 'utf8' }).stdout.trim();
   const nets = spawnSync('docker', ['network', 'ls', '-q', ...labels], { encoding: 'utf8' }).stdout.trim();
-  return [...ps.split('\n'), ...nets.split('\n')].filter(Boolean);
+  return [...ps.split('\n'), ...holders.split('\n'), ...nets.split('\n')].filter(Boolean);
 }
 
 describe.skipIf(!runnable)('engine on the sample benchmark (real Docker)', () => {

@@ -59,6 +59,8 @@ export interface AttemptInput {
   runId: string;
   task: TaskDetail;
   image: string;
+  /** The image of the run's next queued attempt, for `runtime.prepare`; null or absent when none. */
+  nextImage?: string | null;
   profile: Profile;
   solver: Solver;
   limits: AttemptLimits;
@@ -239,6 +241,9 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
           // Known at once, so a set-up that fails or is cancelled still removes it (finally).
           container = c;
           input.onContainer({ containerId: c.id, networkId: c.networkId, node: c.node ?? null });
+          // Started: the next attempt's network is made while this one works. (Made after the
+          // set-up instead, it was not ready in time for trivial attempts: bench:engine.)
+          if (input.nextImage && !limits.keepFailedContainers) input.runtime.prepare?.(input.nextImage);
           enter('setup');
         },
         ...helpers,

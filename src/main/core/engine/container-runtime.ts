@@ -150,6 +150,14 @@ export interface ContainerRuntime {
    */
   dispose?(): Promise<void>;
   /**
+   * Makes ready, in the background, what the container of an attempt of `image` to come will
+   * need, so its `start` is shorter (the Docker runtime: its network namespace, see
+   * spare-holders.ts). Not for attempts that may be kept (`keepOnFailure`).
+   */
+  prepare?(image: string): void;
+  /** Removes what `prepare` made and no start used: the caller has no run going any more. */
+  releaseSpares?(): Promise<void>;
+  /**
    * Removes this store's labelled containers and networks whose attempt is not live, except
    * kept containers whose attempt `isKept` still claims (a failed attempt of a run that exists).
    */
@@ -172,6 +180,11 @@ export const LABEL_ATTEMPT = 'lancer.attempt';
 export const LABEL_STORE = 'lancer.store';
 /** On containers of attempts started while keepFailedContainers is on. */
 export const LABEL_KEEP = 'lancer.keep-on-failure';
+/**
+ * On a network holder (spare-holders.ts): the pid of the process that made it. A holder lives
+ * as long as that process wants it; the reaper removes those whose process is gone.
+ */
+export const LABEL_HOLDER = 'lancer.holder-of-pid';
 
 /** Single-quotes a value for `sh -c` (ids come from CSV files). */
 export function shellQuote(value: string): string {

@@ -2,18 +2,22 @@
  * The container runtime on a real Docker daemon, through dockerode: one container per attempt on
  * the store's shared bridge network (no traffic between its containers), labelled so the reaper
  * can find them; exec with streamed output; tar in and out with checks; every wait bounded by a
- * timeout and an AbortSignal.
+ * timeout and an AbortSignal. An attempt's container may join the network namespace of a holder
+ * made while the previous attempt ran (spare-holders.ts), which takes the namespace's making off
+ * its start.
  */
 import path from 'node:path';
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import type { Dockerode } from '../docker/docker-client';
 import { packTar } from '../images/tar-writer';
+import { isProcessAlive } from '../processes';
 import {
   CancelledError,
   ExecTimeoutError,
   LABEL_APP,
   LABEL_APP_VALUE,
   LABEL_ATTEMPT,
+  LABEL_HOLDER,
   LABEL_KEEP,
   LABEL_RUN,
   LABEL_STORE,
@@ -26,7 +30,19 @@ import {
   type ExecResult,
   type TaskContainer,
 } from './container-runtime';
+import { SpareHolders } from './spare-holders';
 import { readTar, TarError } from './tar-reader';
+
+/**
+ * A running container that only holds a network namespace (on the store's attempt network), for
+ * an attempt's container to join. It goes when that container goes.
+ */
+interface NetworkHolder {
+  id: string;
+  networkId: string;
+  /** Removes it; never throws (one the daemon could not remove is the reaper's). */
+  drop(): Promise<void>;
+}
 
 /** What the runtime reads of a network's inspection. */
 interface NetworkInfo {
@@ -84,6 +100,8 @@ export class DockerTaskContainer implements TaskContainer {
     readonly id: string,
     readonly networkId: string | null,
     readonly node: string | null = null,
+    /** The holder whose network namespace this container joined; its networks are the container's. */
+    private readonly holder: Pick<NetworkHolder, 'id' | 'drop'> | null = null,
   ) {}
 
   async execStream(command: string): Promise<StreamingExec> {
@@ -176,16 +194,20 @@ export class DockerTaskContainer implements TaskContainer {
   }
 
   async cutNetwork(): Promise<void> {
-    const info = await this.container.inspect();
+    // A container in its holder's namespace has no networks of its own: Docker attaches them to
+    // the holder, and taking the holder off one takes its interface out of the shared namespace.
+    const owner = this.holder ? this.docker.getContainer(this.holder.id) : this.container;
+    const info = await owner.inspect();
     for (const name of Object.keys(info.NetworkSettings.Networks ?? {})) {
-      await this.docker.getNetwork(name).disconnect({ Container: this.id, Force: true });
+      await this.docker.getNetwork(name).disconnect({ Container: owner.id, Force: true });
     }
   }
 
   async joinNetwork(name: string): Promise<void> {
-    await this.docker.getNetwork(name).connect({ Container: this.id });
+    await this.docker.getNetwork(name).connect({ Container: this.holder?.id ?? this.id });
   }
 
+  /** Attempts that may be kept never join a holder (DockerRuntime.start): `docker start` of theirs needs none. */
   async keep(): Promise<void> {
     await this.container.stop({ t: 5 }).catch((e: { statusCode?: number }) => {
       if (e.statusCode !== 304 && e.statusCode !== 404) throw e; // 304: already stopped
@@ -195,23 +217,42 @@ export class DockerTaskContainer implements TaskContainer {
   }
 
   async remove(): Promise<void> {
-    await this.container.remove({ force: true, v: true }).catch((e: { statusCode?: number }) => {
+    const gone = (e: { statusCode?: number }): void => {
       if (e.statusCode !== 404) throw e;
-    });
+    };
+    await this.container.remove({ force: true, v: true }).catch(gone);
+    await this.holder?.drop();
   }
 }
 
 export class DockerRuntime implements ContainerRuntime {
   private egress: Promise<{ name: string; gateway: string }> | undefined;
   private attempts: Promise<{ name: string; id: string }> | undefined;
+  private holdersMade = 0;
+  /**
+   * This process's holders still in use (a spare, or joined by a container not yet removed). A
+   * holder of this process outside it is a leftover (its removal failed while the daemon was
+   * away, say): the reaper takes it.
+   */
+  private readonly holdersWanted = new Set<string>();
+  private readonly spares = new SpareHolders<NetworkHolder>({
+    make: (image) => this.makeHolder(image),
+    discard: (holder) => holder.drop(),
+  });
 
-  /** `storeId` goes on every container and network, and limits the reaper to them. */
+  /**
+   * `storeId` goes on every container and network, and limits the reaper to them.
+   * `spareHolders: false` makes `prepare` do nothing (bench:engine measures both ways).
+   */
   constructor(
     private readonly docker: Dockerode,
     private readonly storeId: string,
+    private readonly options: { spareHolders?: boolean } = {},
   ) {}
 
   async dispose(): Promise<void> {
+    // Holders first: Docker refuses to remove a network a container is on.
+    await this.spares.release();
     const made = await Promise.all(
       [this.egress, this.attempts].map((network) => (network ? network.catch(() => undefined) : undefined)),
     );
@@ -290,6 +331,55 @@ export class DockerRuntime implements ContainerRuntime {
     return made;
   }
 
+  prepare(image: string): void {
+    if (this.options.spareHolders !== false) this.spares.prepare(image);
+  }
+
+  releaseSpares(): Promise<void> {
+    return this.spares.release();
+  }
+
+  /**
+   * A holder for an attempt of `image`: that image (present, since the attempt is about to use
+   * it) running `sleep` under Docker's init, on the store's attempt network, labelled with this
+   * process's pid for the reaper.
+   */
+  private async makeHolder(image: string): Promise<NetworkHolder> {
+    const network = await this.attemptNetwork();
+    this.holdersMade += 1;
+    const container = await this.docker.createContainer({
+      name: `lancer-holder-${this.storeId.slice(0, 8)}-${process.pid}-${this.holdersMade}`,
+      Image: image,
+      Entrypoint: ['sleep'],
+      Cmd: ['2147483647'], // busybox's sleep takes no "infinity"
+      Labels: { [LABEL_APP]: LABEL_APP_VALUE, [LABEL_STORE]: this.storeId, [LABEL_HOLDER]: String(process.pid) },
+      HostConfig: { Init: true, NetworkMode: network.name },
+    });
+    this.holdersWanted.add(container.id);
+    const drop = async (): Promise<void> => {
+      this.holdersWanted.delete(container.id);
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+    };
+    try {
+      await container.start();
+    } catch (error) {
+      await drop();
+      throw error;
+    }
+    return { id: container.id, networkId: network.id, drop };
+  }
+
+  /** The spare holder for `image`, if one was made ahead; given back to the pool's discard if the attempt is cancelled meanwhile. */
+  private async takeHolder(image: string, signal: AbortSignal | undefined): Promise<NetworkHolder | null> {
+    const taking = this.spares.take(image);
+    try {
+      return await abortable(taking, signal);
+    } catch (error) {
+      void taking.then((holder) => holder?.drop());
+      throw error;
+    }
+  }
+
   /**
    * Puts a container made by someone else on this daemon (a Swarm task on this node) on the
    * store's attempt network and takes it off every other one: Docker's default bridge lets
@@ -328,10 +418,25 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async start(spec: ContainerSpec, signal?: AbortSignal): Promise<TaskContainer> {
+    // A kept container must start again on its own (`docker start -ai`), without a holder.
+    const holder = spec.keepOnFailure ? null : await this.takeHolder(spec.image, signal);
+    if (holder) {
+      try {
+        return await this.startIn(spec, holder, signal);
+      } catch (error) {
+        if (error instanceof CancelledError || signal?.aborted) throw error;
+        // The holder stopped meanwhile (the daemon restarted, say): start as if there were none.
+      }
+    }
+    return this.startIn(spec, null, signal);
+  }
+
+  /** Creates and starts the container, in the holder's network namespace or on the store's network. */
+  private async startIn(spec: ContainerSpec, holder: NetworkHolder | null, signal: AbortSignal | undefined): Promise<TaskContainer> {
     const labels: Record<string, string> = { ...spec.labels, [LABEL_STORE]: this.storeId };
     if (spec.keepOnFailure) labels[LABEL_KEEP] = 'true';
     const create = async (): Promise<{ container: Dockerode.Container; networkId: string }> => {
-      const network = await abortable(this.attemptNetwork(), signal);
+      const network = holder ? { name: `container:${holder.id}`, id: holder.networkId } : await abortable(this.attemptNetwork(), signal);
       const container = await abortable(
         this.docker.createContainer({
           name: spec.name,
@@ -357,20 +462,24 @@ export class DockerRuntime implements ContainerRuntime {
     };
     let made: { container: Dockerode.Container; networkId: string };
     try {
-      made = await create();
+      made = await create().catch((error: unknown) => {
+        // Another process of this store removed the shared network as it closed: make it again.
+        if (holder || (error as { statusCode?: number }).statusCode !== 404 || !/network/i.test(String(error))) throw error;
+        this.attempts = undefined;
+        return create();
+      });
     } catch (error) {
-      // Another process of this store removed the shared network as it closed: make it again.
-      if ((error as { statusCode?: number }).statusCode !== 404 || !/network/i.test(String(error))) throw error;
-      this.attempts = undefined;
-      made = await create();
+      await holder?.drop();
+      throw error;
     }
     try {
       await abortable(made.container.start(), signal);
-      return new DockerTaskContainer(this.docker, made.container, made.container.id, made.networkId);
     } catch (error) {
       await made.container.remove({ force: true }).catch(() => undefined);
+      await holder?.drop();
       throw error;
     }
+    return new DockerTaskContainer(this.docker, made.container, made.container.id, made.networkId, null, holder);
   }
 
   async listKept(): Promise<KeptContainer[]> {
@@ -403,6 +512,15 @@ export class DockerRuntime implements ContainerRuntime {
         await this.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
         containers += 1;
       }
+    }
+    // Holders whose process is gone (a crash), and this process's own that it no longer wants;
+    // another live process's are its spares or its attempts'.
+    const holders = JSON.stringify({ label: [`${LABEL_APP}=${LABEL_APP_VALUE}`, `${LABEL_STORE}=${this.storeId}`, LABEL_HOLDER] });
+    for (const c of await this.docker.listContainers({ all: true, filters: holders })) {
+      const pid = Number(c.Labels[LABEL_HOLDER]);
+      if (pid === process.pid ? this.holdersWanted.has(c.Id) : Number.isInteger(pid) && pid > 0 && isProcessAlive(pid)) continue;
+      await this.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+      containers += 1;
     }
     let networks = 0;
     for (const n of await this.docker.listNetworks({ filters })) {

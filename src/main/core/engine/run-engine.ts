@@ -303,9 +303,11 @@ export class RunEngine {
     let wake = (): void => undefined;
     const active: ActiveRun = { controller: new AbortController(), attempts: new Map(), wake: () => wake(), done: Promise.resolve(), removing: new Set() };
     this.active.set(runId, active);
-    active.done = this.drive(runId, active, (w) => (wake = w)).finally(() => {
+    active.done = this.drive(runId, active, (w) => (wake = w)).finally(async () => {
       this.flushLogs();
       this.active.delete(runId);
+      // No run left in this process: a holder made for an attempt that will not come goes.
+      if (this.active.size === 0) await this.deps.runtime.releaseSpares?.().catch((error: unknown) => logBackgroundFailure('removing spare network holders', error));
     });
     this.emitRun(runId);
     return active.done;
@@ -544,6 +546,8 @@ export class RunEngine {
         runId: attempt.runId,
         task,
         image: attempt.image,
+        // Its network is made ready while this attempt works (a cluster's runtime has no use for it).
+        nextImage: run.manifest.cluster ? null : this.deps.runs.nextQueuedImage(attempt.runId),
         profile: profileForImage(attempt.image),
         solver,
         limits: {

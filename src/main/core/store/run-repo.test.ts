@@ -73,6 +73,24 @@ describe('RunRepo kept counts (run_tallies)', () => {
       tasks: tasks.map((questionId, i) => ({ questionId, image: 'img', price: 250 * (i + 1) + 0.5 })),
     });
 
+  it('foretells the image of the attempt the next claim takes, and none once nothing is queued', () => {
+    runs.createRun({
+      id: 'r-img', datasetId: 'd', versionId: 1, solver: { kind: 'null' }, manifest: MANIFEST, concurrency: 1, maxRetries: 1, attemptsPerTask: 2,
+      tasks: ['q3', 'q1', 'q2'].map((questionId) => ({ questionId, image: `img-${questionId}`, price: 1 })),
+    });
+    const claimedImages: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const foretold = runs.nextQueuedImage('r-img');
+      const [claimed] = runs.claim('r-img', 1, process.pid);
+      expect(foretold).toBe(claimed!.image);
+      claimedImages.push(claimed!.image);
+    }
+    // Several images, each claimed twice (the order is claim's own, attempt-major).
+    expect(new Set(claimedImages).size).toBe(3);
+    expect(runs.nextQueuedImage('r-img')).toBeNull();
+    expect(runs.nextQueuedImage('no-such-run')).toBeNull();
+  });
+
   it('follows a run through claims, phases, outcomes, retries, usage, requeues and cancellation', () => {
     newRun('r1', ['q1', 'q2', 'q3'], 2);
     expectSameCounts(runs, db, 'r1');

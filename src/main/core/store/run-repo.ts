@@ -135,6 +135,8 @@ export interface LogLine {
 
 const LIVE = "('starting', 'setup', 'solving', 'grading')";
 const now = (): string => new Date().toISOString();
+/** The order queued attempts are claimed in (and the next one's image is foretold in). */
+const CLAIM_ORDER = 'queued_at, attempt_index, question_id';
 
 /** Attempt ids name containers too, so they keep to Docker's name alphabet. */
 export function attemptIdFor(runId: string, questionId: string, attemptIndex: number, tryIndex: number): string {
@@ -586,13 +588,19 @@ export class RunRepo {
   claim(runId: string, count: number, pid: number): AttemptSummary[] {
     if (count <= 0) return [];
     return this.db.transaction(() => {
-      const rows = this.sql("SELECT * FROM attempts WHERE run_id = ? AND state = 'queued' ORDER BY queued_at, attempt_index, question_id LIMIT ?")
+      const rows = this.sql(`SELECT * FROM attempts WHERE run_id = ? AND state = 'queued' ORDER BY ${CLAIM_ORDER} LIMIT ?`)
         .all(runId, count) as AttemptRow[];
       const update = this.sql("UPDATE attempts SET state = 'starting', phase = 'starting', owner_pid = ?, started_at = ? WHERE id = ?");
       const at = now();
       for (const r of rows) update.run(pid, at, r.id);
       return rows.map((r) => ({ ...toSummary(r), state: 'starting' as const, phase: 'starting' as const, startedAt: at }));
     })();
+  }
+
+  /** The image of the attempt `claim` would take next in the run; null when none is queued. */
+  nextQueuedImage(runId: string): string | null {
+    const row = this.sql(`SELECT image FROM attempts WHERE run_id = ? AND state = 'queued' ORDER BY ${CLAIM_ORDER} LIMIT 1`).get(runId) as { image: string } | undefined;
+    return row?.image ?? null;
   }
 
   setPhase(attemptId: string, phase: Phase, state: AttemptState): void {
