@@ -12,6 +12,8 @@
  * - Time to first action: from the attempt's start to the solver's first command in the
  *   container (IC tasks with the gold solver: the wait for the display, the set-up, the network
  *   cut and its check come first). Goal: under 1 s.
+ * - The same concurrency-1 run on a second store whose runtime makes no spare network holders
+ *   (spare-holders.ts), in the same round: what the holders change, side by side.
  *
  * `-- --rounds N` repeats everything N times (default 3) and prints each round and the spread;
  * the baseline is measured again in each round, side by side with the runs.
@@ -19,7 +21,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { importDataset } from '../src/main/core/dataset/importer';
-import { Workbench } from '../src/main/core/workbench';
+import { createDockerClient } from '../src/main/core/docker/docker-client';
+import { DockerRuntime } from '../src/main/core/engine/docker-runtime';
+import { storeIdFor, Workbench } from '../src/main/core/workbench';
 import { ensureSampleImages, sampleCsv, sampleIssues } from '../tests/helpers/sample-images';
 import { makeTempDir } from '../tests/helpers/temp-dir';
 
@@ -55,47 +59,56 @@ function cpuNow(): { busy: number; idle: number; own: number } {
   return { busy: (user + nice + system + irq + softirq + steal) / ticks, idle: (idle + iowait) / ticks, own: (own.user + own.system) / 1e6 };
 }
 
-interface Round {
-  baseline: number;
+/** One trivial run's figures. */
+interface TrivialRun {
+  perMinute: number;
+  /** CPU seconds per attempt (the whole machine, and this process), and the share of the cores busy. */
+  cpu: { perAttempt: number; own: number; busyShare: number };
+  /** Everything but the solver's own phase: median per attempt from the ledger, and from the run's wall time. */
   ledgerOverhead: number;
   wallOverhead: number;
-  perMinute: Record<number, number>;
-  /** CPU seconds per attempt (the whole machine, and this process), and the share of the cores busy. */
-  cpu: Record<number, { perAttempt: number; own: number; busyShare: number }>;
-  firstAction: number;
   phases: string;
 }
 
-async function oneRound(wb: Workbench, managers: string[], ics: string[]): Promise<Round> {
+interface Round {
+  baseline: number;
+  runs: Record<number, TrivialRun>;
+  /** Concurrency 1 on the store without spare network holders. */
+  withoutSpares: TrivialRun;
+  firstAction: number;
+}
+
+async function trivialRun(wb: Workbench, managers: string[], concurrency: number): Promise<TrivialRun> {
+  const runId = await wb.engine.createRun({ datasetId: 'sample', taskIds: managers, solver: { kind: 'gold' }, concurrency, attempts: REPEATS });
+  const cpuBefore = cpuNow();
+  const started = performance.now();
+  await wb.engine.start(runId);
+  const wall = performance.now() - started;
+  const cpuAfter = cpuNow();
+  const run = wb.runs.getRun(runId);
+  if (run.tally.passed !== run.attempts.length) throw new Error(`run ${runId}: ${run.tally.passed} of ${run.attempts.length} passed`);
+  const busy = cpuAfter.busy - cpuBefore.busy;
+  const perAttempt = run.attempts.map((a) => {
+    const d = wb.runs.attemptDetail(a.id);
+    const own = d.phases.filter((p) => p.phase === 'solving').reduce((sum, p) => sum + span(p.startedAt, p.endedAt), 0);
+    return { total: span(a.startedAt, a.finishedAt), own, phases: d.phases };
+  });
+  const sample = perAttempt[Math.floor(perAttempt.length / 2)]!;
+  return {
+    perMinute: (run.attempts.length / wall) * 60_000,
+    cpu: { perAttempt: busy / run.attempts.length, own: (cpuAfter.own - cpuBefore.own) / run.attempts.length, busyShare: busy / (busy + cpuAfter.idle - cpuBefore.idle) },
+    ledgerOverhead: median(perAttempt.map((p) => p.total - p.own)),
+    wallOverhead: wall / run.attempts.length - median(perAttempt.map((p) => p.own)),
+    phases: sample.phases.map((p) => `${p.phase} ${s(span(p.startedAt, p.endedAt))}`).join(', '),
+  };
+}
+
+async function oneRound(wb: Workbench, plain: Workbench, managers: string[], ics: string[]): Promise<Round> {
   const baseline = median([dockerRunRm(), dockerRunRm(), dockerRunRm(), dockerRunRm(), dockerRunRm()]);
-  const round: Partial<Round> = { baseline, perMinute: {}, cpu: {} };
-  for (const concurrency of [1, 2]) {
-    const runId = await wb.engine.createRun({ datasetId: 'sample', taskIds: managers, solver: { kind: 'gold' }, concurrency, attempts: REPEATS });
-    const cpuBefore = cpuNow();
-    const started = performance.now();
-    await wb.engine.start(runId);
-    const wall = performance.now() - started;
-    const cpuAfter = cpuNow();
-    const run = wb.runs.getRun(runId);
-    if (run.tally.passed !== run.attempts.length) throw new Error(`run ${runId}: ${run.tally.passed} of ${run.attempts.length} passed`);
-    round.perMinute![concurrency] = (run.attempts.length / wall) * 60_000;
-    const busy = cpuAfter.busy - cpuBefore.busy;
-    round.cpu![concurrency] = {
-      perAttempt: busy / run.attempts.length,
-      own: (cpuAfter.own - cpuBefore.own) / run.attempts.length,
-      busyShare: busy / (busy + cpuAfter.idle - cpuBefore.idle),
-    };
-    if (concurrency !== 1) continue;
-    const perAttempt = run.attempts.map((a) => {
-      const d = wb.runs.attemptDetail(a.id);
-      const own = d.phases.filter((p) => p.phase === 'solving').reduce((sum, p) => sum + span(p.startedAt, p.endedAt), 0);
-      return { total: span(a.startedAt, a.finishedAt), own, phases: d.phases };
-    });
-    round.ledgerOverhead = median(perAttempt.map((p) => p.total - p.own));
-    round.wallOverhead = wall / run.attempts.length - median(perAttempt.map((p) => p.own));
-    const sample = perAttempt[Math.floor(perAttempt.length / 2)]!;
-    round.phases = sample.phases.map((p) => `${p.phase} ${s(span(p.startedAt, p.endedAt))}`).join(', ');
-  }
+  const round: Partial<Round> = { baseline, runs: {} };
+  round.runs![1] = await trivialRun(wb, managers, 1);
+  round.withoutSpares = await trivialRun(plain, managers, 1);
+  round.runs![2] = await trivialRun(wb, managers, 2);
   // Time to first action: IC tasks, one test run each (the grading is not what is measured).
   const runId = await wb.engine.createRun({ datasetId: 'sample', taskIds: ics, solver: { kind: 'gold' }, concurrency: 1 });
   await wb.engine.start(runId);
@@ -107,43 +120,59 @@ async function oneRound(wb: Workbench, managers: string[], ics: string[]): Promi
 async function main(): Promise<void> {
   await ensureSampleImages();
   const { dir, cleanup } = makeTempDir('lancer-bench-engine-');
+  const plainDir = makeTempDir('lancer-bench-engine-plain-');
   const wb = new Workbench({ dataDir: dir, version: 'bench', transport: 'cli' });
+  const plain = new Workbench({
+    dataDir: plainDir.dir,
+    version: 'bench',
+    transport: 'cli',
+    runtime: new DockerRuntime(createDockerClient(), storeIdFor(plainDir.dir), { spareHolders: false }),
+  });
   try {
-    wb.settings.update({ testRuns: 1 });
-    await importDataset(wb.datasets, { path: sampleCsv, issuesDir: sampleIssues, name: 'sample' });
+    for (const w of [wb, plain]) {
+      w.settings.update({ testRuns: 1 });
+      await importDataset(w.datasets, { path: sampleCsv, issuesDir: sampleIssues, name: 'sample' });
+    }
     const managers = wb.datasets.listTasks({ datasetId: 'sample', variant: 'swe_manager' }).map((t) => t.questionId);
     const ics = wb.datasets.listTasks({ datasetId: 'sample', variant: 'ic_swe' }).map((t) => t.questionId).slice(0, 3);
-    // One untimed run first: the store's network, image caches and the page cache warm up.
-    await wb.engine.start(await wb.engine.createRun({ datasetId: 'sample', taskIds: managers.slice(0, 2), solver: { kind: 'gold' } }));
+    // One untimed run first on each store: its network, image caches and the page cache warm up.
+    for (const w of [wb, plain]) await w.engine.start(await w.engine.createRun({ datasetId: 'sample', taskIds: managers.slice(0, 2), solver: { kind: 'gold' } }));
 
     const results: Round[] = [];
     for (let i = 0; i < rounds; i++) {
-      const r = await oneRound(wb, managers, ics);
+      const r = await oneRound(wb, plain, managers, ics);
       results.push(r);
+      const [one, two, none] = [r.runs[1]!, r.runs[2]!, r.withoutSpares];
+      const overhead = (t: TrivialRun): string =>
+        `${s(t.ledgerOverhead)} = ${(t.ledgerOverhead / r.baseline).toFixed(2)}× (from the run's wall time ${s(t.wallOverhead)} = ${(t.wallOverhead / r.baseline).toFixed(2)}×)`;
       console.log(
-        `round ${i + 1}: docker run --rm ${s(r.baseline)}; overhead per attempt ${s(r.ledgerOverhead)} = ${(r.ledgerOverhead / r.baseline).toFixed(2)}× ` +
-          `(from the run's wall time ${s(r.wallOverhead)} = ${(r.wallOverhead / r.baseline).toFixed(2)}×); ` +
-          `${r.perMinute[1]!.toFixed(1)} / ${r.perMinute[2]!.toFixed(1)} tasks/min at concurrency 1 / 2 = ${(r.perMinute[2]! / r.perMinute[1]!).toFixed(2)}×; ` +
+        `round ${i + 1}: docker run --rm ${s(r.baseline)}; overhead per attempt ${overhead(one)}; ` +
+          `${one.perMinute.toFixed(1)} / ${two.perMinute.toFixed(1)} tasks/min at concurrency 1 / 2 = ${(two.perMinute / one.perMinute).toFixed(2)}×; ` +
           `first action ${(r.firstAction / 1000).toFixed(2)} s`,
       );
-      console.log(`  one attempt by phase: ${r.phases}`);
-      const cpu = (c: number): string => `${r.cpu[c]!.perAttempt.toFixed(2)} CPU-s (the workbench ${r.cpu[c]!.own.toFixed(2)}), cores ${Math.round(r.cpu[c]!.busyShare * 100)}% busy`;
-      console.log(`  machine CPU per attempt: concurrency 1 ${cpu(1)}; concurrency 2 ${cpu(2)}`);
+      console.log(`  one attempt by phase: ${one.phases}`);
+      console.log(`  without spare network holders: overhead per attempt ${overhead(none)}; ${none.perMinute.toFixed(1)} tasks/min at concurrency 1; one attempt: ${none.phases}`);
+      const cpu = (t: TrivialRun): string => `${t.cpu.perAttempt.toFixed(2)} CPU-s (the workbench ${t.cpu.own.toFixed(2)}), cores ${Math.round(t.cpu.busyShare * 100)}% busy`;
+      console.log(`  machine CPU per attempt: concurrency 1 ${cpu(one)}; concurrency 2 ${cpu(two)}; concurrency 1 without spares ${cpu(none)}`);
     }
     const range = (xs: number[], f: (n: number) => string): string => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`;
     const x = (n: number): string => `${n.toFixed(2)}×`;
-    const ratios = results.map((r) => r.ledgerOverhead / r.baseline);
-    const wallRatios = results.map((r) => r.wallOverhead / r.baseline);
-    const scaling = results.map((r) => r.perMinute[2]! / r.perMinute[1]!);
+    const ratios = results.map((r) => r.runs[1]!.ledgerOverhead / r.baseline);
+    const wallRatios = results.map((r) => r.runs[1]!.wallOverhead / r.baseline);
+    const plainRatios = results.map((r) => r.withoutSpares.ledgerOverhead / r.baseline);
+    const scaling = results.map((r) => r.runs[2]!.perMinute / r.runs[1]!.perMinute);
     const firsts = results.map((r) => r.firstAction / 1000);
     const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
     console.log(`\n${rounds} rounds (${managers.length} manager tasks × ${REPEATS} per run; ${ics.length} IC tasks for the first action):`);
     console.log(`  overhead per attempt: ${range(ratios, x)} docker run --rm (wall-time figure ${range(wallRatios, x)}); goal ≤ 1.3×: ${met(median(ratios) <= 1.3)} (median ${x(median(ratios))})`);
+    console.log(`  the same without spare network holders: ${range(plainRatios, x)} (median ${x(median(plainRatios))})`);
     console.log(`  concurrency 2 against 1: ${range(scaling, x)}; goal ≥ 1.8×: ${met(median(scaling) >= 1.8)} (median ${x(median(scaling))})`);
     console.log(`  time to first action: ${range(firsts, (n) => `${n.toFixed(2)} s`)}; goal < 1 s: ${met(median(firsts) < 1)}`);
   } finally {
     await wb.close();
+    await plain.close();
     cleanup();
+    plainDir.cleanup();
   }
 }
 
