@@ -220,8 +220,12 @@ export class DockerTaskContainer implements TaskContainer {
     const gone = (e: { statusCode?: number }): void => {
       if (e.statusCode !== 404) throw e;
     };
-    await this.container.remove({ force: true, v: true }).catch(gone);
-    await this.holder?.drop();
+    try {
+      await this.container.remove({ force: true, v: true }).catch(gone);
+    } finally {
+      // Not wanted any more either way: if the daemon refused, the reaper removes it.
+      await this.holder?.drop();
+    }
   }
 }
 
@@ -229,6 +233,8 @@ export class DockerRuntime implements ContainerRuntime {
   private egress: Promise<{ name: string; gateway: string }> | undefined;
   private attempts: Promise<{ name: string; id: string }> | undefined;
   private holdersMade = 0;
+  /** Holders being created: the reaper must not take one before it is in `holdersWanted`. */
+  private holdersInFlight = 0;
   /**
    * This process's holders still in use (a spare, or joined by a container not yet removed). A
    * holder of this process outside it is a leftover (its removal failed while the daemon was
@@ -347,15 +353,21 @@ export class DockerRuntime implements ContainerRuntime {
   private async makeHolder(image: string): Promise<NetworkHolder> {
     const network = await this.attemptNetwork();
     this.holdersMade += 1;
-    const container = await this.docker.createContainer({
-      name: `lancer-holder-${this.storeId.slice(0, 8)}-${process.pid}-${this.holdersMade}`,
-      Image: image,
-      Entrypoint: ['sleep'],
-      Cmd: ['2147483647'], // busybox's sleep takes no "infinity"
-      Labels: { [LABEL_APP]: LABEL_APP_VALUE, [LABEL_STORE]: this.storeId, [LABEL_HOLDER]: String(process.pid) },
-      HostConfig: { Init: true, NetworkMode: network.name },
-    });
-    this.holdersWanted.add(container.id);
+    this.holdersInFlight += 1;
+    let container: Dockerode.Container;
+    try {
+      container = await this.docker.createContainer({
+        name: `lancer-holder-${this.storeId.slice(0, 8)}-${process.pid}-${this.holdersMade}`,
+        Image: image,
+        Entrypoint: ['sleep'],
+        Cmd: ['2147483647'], // busybox's sleep takes no "infinity"
+        Labels: { [LABEL_APP]: LABEL_APP_VALUE, [LABEL_STORE]: this.storeId, [LABEL_HOLDER]: String(process.pid) },
+        HostConfig: { Init: true, NetworkMode: network.name },
+      });
+      this.holdersWanted.add(container.id);
+    } finally {
+      this.holdersInFlight -= 1;
+    }
     const drop = async (): Promise<void> => {
       this.holdersWanted.delete(container.id);
       await container.remove({ force: true, v: true }).catch(() => undefined);
@@ -518,7 +530,8 @@ export class DockerRuntime implements ContainerRuntime {
     const holders = JSON.stringify({ label: [`${LABEL_APP}=${LABEL_APP_VALUE}`, `${LABEL_STORE}=${this.storeId}`, LABEL_HOLDER] });
     for (const c of await this.docker.listContainers({ all: true, filters: holders })) {
       const pid = Number(c.Labels[LABEL_HOLDER]);
-      if (pid === process.pid ? this.holdersWanted.has(c.Id) : Number.isInteger(pid) && pid > 0 && isProcessAlive(pid)) continue;
+      const mine = pid === process.pid;
+      if (mine ? this.holdersWanted.has(c.Id) || this.holdersInFlight > 0 : Number.isInteger(pid) && pid > 0 && isProcessAlive(pid)) continue;
       await this.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
       containers += 1;
     }
