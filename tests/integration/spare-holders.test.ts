@@ -94,13 +94,16 @@ describe.skipIf(!runnable)('spare network holders (real Docker)', () => {
     }
   }, 2 * MINUTE);
 
-  it('an attempt that may be kept starts on its own network and leaves the spare for the next', async () => {
+  it('an attempt that may be kept, and a clean grading container, start on the network and leave the spare for the next', async () => {
     runtime.prepare(IMAGE);
     const kept = await runtime.start(spec('kept', { keepOnFailure: true }));
+    const clean = await runtime.start(spec('clean', { useSpare: false }));
     try {
       expect(networkMode(kept.id)).toMatch(/^lancer-net-/);
+      expect(networkMode(clean.id)).toMatch(/^lancer-net-/);
     } finally {
       await kept.remove();
+      await clean.remove();
     }
     const next = await runtime.start(spec('next'));
     try {

@@ -467,7 +467,7 @@ async function startAndSetUp(
   name: string,
   cwd: string,
   signal: AbortSignal,
-  hooks: Helpers & { onStarted(c: TaskContainer): void; hold: Hold; mounts?: { hostPath: string; containerPath: string }[] },
+  hooks: Helpers & { onStarted(c: TaskContainer): void; hold: Hold; mounts?: { hostPath: string; containerPath: string }[]; useSpare?: false },
 ): Promise<TaskContainer> {
   const { task, limits } = input;
   // Checked before anything starts: nothing to clean up when the row is unusable.
@@ -483,6 +483,7 @@ async function startAndSetUp(
       shmMb: limits.shmMb,
       keepOnFailure: limits.keepFailedContainers,
       ...(hooks.mounts?.length ? { readOnlyMounts: hooks.mounts } : {}),
+      ...(hooks.useSpare === false ? { useSpare: false } : {}),
     },
     signal,
     {
@@ -530,7 +531,8 @@ async function gradeInCleanContainer(
   let clean: TaskContainer | undefined;
   try {
     clean = await inPhase('grading', limits.setupTimeoutSec, signal, (s, hold) =>
-      startAndSetUp(input, `lancer-${input.attemptId}-clean`, cwd, s, { ...helpers, hold, onStarted: (c) => (clean = c) }),
+      // The spare network made for the run's next attempt stays for it (its first action waits on it).
+      startAndSetUp(input, `lancer-${input.attemptId}-clean`, cwd, s, { ...helpers, hold, onStarted: (c) => (clean = c), useSpare: false }),
     );
     const sh = helpers.shIn(clean);
     return await inPhase('grading', limits.gradeTimeoutSec, signal, async (s) => {

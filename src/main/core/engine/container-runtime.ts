@@ -65,6 +65,11 @@ export interface ContainerSpec {
   keepOnFailure?: boolean;
   /** Host folders mounted read-only (a CLI agent's binaries: never installed inside). */
   readOnlyMounts?: { hostPath: string; containerPath: string }[];
+  /**
+   * False: never join a network made ahead (`prepare`), leaving it to the attempt it was made for
+   * (a clean grading's container, which would otherwise take the next attempt's).
+   */
+  useSpare?: boolean;
 }
 
 /** A command whose output is read as it comes, binary-safe (the live screen's JPEG stream). */

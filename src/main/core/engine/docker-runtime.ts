@@ -431,7 +431,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async start(spec: ContainerSpec, signal?: AbortSignal): Promise<TaskContainer> {
     // A kept container must start again on its own (`docker start -ai`), without a holder.
-    const holder = spec.keepOnFailure ? null : await this.takeHolder(spec.image, signal);
+    const holder = spec.keepOnFailure || spec.useSpare === false ? null : await this.takeHolder(spec.image, signal);
     if (holder) {
       try {
         return await this.startIn(spec, holder, signal);

@@ -281,6 +281,8 @@ describe('the official profile', () => {
     await wb.engine.start(runId);
     expect(wb.runs.getRun(runId).manifest.grading).toBe('both');
     expect(rec.specs.map((s) => s.name)).toEqual([expect.stringMatching(/^lancer-.*[^n]$/), expect.stringMatching(/^lancer-.*-clean$/)]);
+    // The clean container leaves a network made ahead to the attempt it was made for.
+    expect(rec.specs.map((s) => s.useSpare)).toEqual([undefined, false]);
     expect(rec.specs[1]?.image).toBe(rec.specs[0]?.image);
     // Both containers went through the whole official set-up, and both are gone.
     expect(rec.commands.filter((c) => c === 'git init')).toHaveLength(2);
