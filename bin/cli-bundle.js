@@ -136,7 +136,11 @@ export async function ensureBundle({ bundle, entry, dirs = sourceDirs, onBuild }
   return bundle;
 }
 
-const codeCacheDir = (bundle) => path.join(path.dirname(bundle), 'code-cache');
+/**
+ * One folder per bundle: a rebuild of one drops its own caches, not the other bundle's (the
+ * whole CLI's and the ledger's are rebuilt apart).
+ */
+const codeCacheDir = (bundle) => path.join(path.dirname(bundle), 'code-cache', path.basename(bundle, path.extname(bundle)));
 
 /**
  * Runs the bundle as Node runs a CommonJS file, compiled with the code cache of `command` when

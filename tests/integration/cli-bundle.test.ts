@@ -89,7 +89,7 @@ describe('the CLI bundle', () => {
 
   it("writes a command's code cache on its first run, and the next run uses it unchanged", async () => {
     await build();
-    const cacheDir = path.join(dir, 'out', 'code-cache');
+    const cacheDir = path.join(dir, 'out', 'code-cache', 'cli');
     expect(existsSync(cacheDir)).toBe(false);
     run('results');
     const [cache] = readdirSync(cacheDir);
@@ -102,10 +102,18 @@ describe('the CLI bundle', () => {
     run('tasks');
     run('../../etc');
     expect(readdirSync(cacheDir).map((f) => f.replace(/^\d+-\d+-/, '')).sort()).toEqual(['other.bin', 'results.bin', 'tasks.bin']);
-    // A rebuild drops the caches of the old bundle.
+    // A rebuild drops the caches of the old bundle, and only those: another bundle beside it
+    // (the ledger's, beside the whole CLI's) keeps its own.
+    const other = path.join(dir, 'out', 'other.cjs');
+    await mod.ensureBundle({ bundle: other, dirs: [src], entry: path.join(src, 'main.ts') });
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { runBundle } from ${JSON.stringify(pathToFileURL(cliBundle).href)}; runBundle(${JSON.stringify(other)}, 'results');`], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const otherCache = path.join(dir, 'out', 'code-cache', 'other');
+    expect(readdirSync(otherCache)).toHaveLength(1);
     utimesSync(path.join(src, 'main.ts'), new Date(Date.now() + 10_000), new Date(Date.now() + 10_000));
     await build();
     expect(existsSync(cacheDir)).toBe(false);
+    expect(readdirSync(otherCache)).toHaveLength(1);
   });
 });
 
