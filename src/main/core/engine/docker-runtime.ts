@@ -516,22 +516,11 @@ export class DockerRuntime implements ContainerRuntime {
 
   async reap(isLive: (attemptId: string) => boolean, isKept: (attemptId: string) => boolean = () => false): Promise<{ containers: number; networks: number }> {
     const filters = JSON.stringify({ label: [`${LABEL_APP}=${LABEL_APP_VALUE}`, `${LABEL_STORE}=${this.storeId}`, LABEL_ATTEMPT] });
+    // One listing of the store's containers serves both kinds: attempts' and network holders.
+    const store = JSON.stringify({ label: [`${LABEL_APP}=${LABEL_APP_VALUE}`, `${LABEL_STORE}=${this.storeId}`] });
     let containers = 0;
-    for (const c of await this.docker.listContainers({ all: true, filters })) {
-      const attempt = c.Labels[LABEL_ATTEMPT];
-      if (c.Labels[LABEL_KEEP] && c.State !== 'running' && attempt && isKept(attempt)) continue;
-      if (attempt && !isLive(attempt)) {
-        await this.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
-        containers += 1;
-      }
-    }
-    // Holders whose process is gone (a crash), and this process's own that it no longer wants;
-    // another live process's are its spares or its attempts'.
-    const holders = JSON.stringify({ label: [`${LABEL_APP}=${LABEL_APP_VALUE}`, `${LABEL_STORE}=${this.storeId}`, LABEL_HOLDER] });
-    for (const c of await this.docker.listContainers({ all: true, filters: holders })) {
-      const pid = Number(c.Labels[LABEL_HOLDER]);
-      const mine = pid === process.pid;
-      if (mine ? this.holdersWanted.has(c.Id) || this.holdersInFlight > 0 : Number.isInteger(pid) && pid > 0 && isProcessAlive(pid)) continue;
+    for (const c of await this.docker.listContainers({ all: true, filters: store })) {
+      if (!this.reapable(c.Id, c.Labels, c.State, isLive, isKept)) continue;
       await this.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
       containers += 1;
     }
@@ -544,5 +533,17 @@ export class DockerRuntime implements ContainerRuntime {
       }
     }
     return { containers, networks };
+  }
+
+  /** Whether the reaper removes a container of this store, by its labels and state. */
+  private reapable(id: string, labels: Record<string, string>, state: string, isLive: (attemptId: string) => boolean, isKept: (attemptId: string) => boolean): boolean {
+    const attempt = labels[LABEL_ATTEMPT];
+    if (attempt) return !(labels[LABEL_KEEP] && state !== 'running' && isKept(attempt)) && !isLive(attempt);
+    if (labels[LABEL_HOLDER] === undefined) return false; // neither an attempt's nor a holder: not the reaper's
+    // Holders whose process is gone (a crash), and this process's own that it no longer wants;
+    // another live process's are its spares or its attempts'.
+    const pid = Number(labels[LABEL_HOLDER]);
+    if (pid === process.pid) return !this.holdersWanted.has(id) && this.holdersInFlight === 0;
+    return !(Number.isInteger(pid) && pid > 0 && isProcessAlive(pid));
   }
 }
