@@ -141,10 +141,14 @@ describe.skipIf(!runnable)('the built-in agent on the sample benchmark (real Doc
   it('a manager task: the decision is graded against the hired proposal', async () => {
     const task = wb.datasets.getTask('sample/9101-manager-0');
     const server = await serve([
+      // Cut off the network, the container still finds its own name (git's identity looks it up,
+      // as do ansible's facts): without it, the lookup waits for a DNS server that is gone, fails.
+      { toolCalls: [{ name: 'bash', arguments: { command: `python3 -c 'import socket; print("own name:", socket.gethostbyname(socket.gethostname()))'` } }] },
       { toolCalls: [{ name: 'submit_decision', arguments: { selected_proposal_id: task.correctProposalId } }] },
       { toolCalls: [{ name: 'finish', arguments: {} }] },
     ]);
-    const { attempt, detail } = await runAgent(server, '9101-manager-0');
+    const { attempt, detail, steps } = await runAgent(server, '9101-manager-0');
+    expect(steps.find((s) => s.kind === 'tool' && s.toolCall?.name === 'bash')?.observation).toMatch(/own name: \d+\.\d+\.\d+\.\d+/);
     expect(attempt.state).toBe('passed');
     expect(detail.grader).toMatchObject({ variant: 'swe_manager', submitted: task.correctProposalId, correct: task.correctProposalId });
   }, 3 * MINUTE);

@@ -268,6 +268,8 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       } finally {
         // Cut as before, whatever happened: grading runs with no network, as the official harness.
         await container!.cutNetwork();
+        // Leaving the agents' network took the container's name out of /etc/hosts again.
+        if (!s.aborted) await sh(OWN_NAME_AFTER_CUT, s).catch((e: unknown) => log(`the container's name was not put back in /etc/hosts: ${String(e)}`));
       }
     });
     // An agent that was cancelled (or ran out of the phase's time) returns rather than throws.
@@ -414,7 +416,18 @@ type ShIn = (command: string, phaseSignal: AbortSignal, opts?: ShOptions) => Pro
 type StepsIn = (steps: ExecStep[], phaseSignal: AbortSignal) => Promise<StepResult[]>;
 type Helpers = { shIn(c: TaskContainer): ShIn; stepsIn(c: TaskContainer): StepsIn; log(t: string): void };
 
-const unzipTests: ExecStep = { command: `unzip -q -P ${TESTS_ZIP_PASSWORD} -o /app/tests.zip -d /app/tests`, stopOnFailure: true };
+/**
+ * Run after every cut: the container's own name back in /etc/hosts. Docker takes it out when the
+ * container leaves its last network, and a lookup of it then waits for a DNS server that is gone:
+ * 10 s for every `git commit`, `git reset` or `git stash` (git's identity looks the name up), and
+ * for anything that asks for its fully qualified name (ansible's facts). On the official harness
+ * the container stays on its network behind iptables, and its name resolves at once. An
+ * /etc/hosts that cannot be written leaves the lookups slow, nothing more: not checked.
+ */
+const OWN_NAME_AFTER_CUT = `h=$(hostname) && { grep -qw -- "$h" /etc/hosts || printf '127.0.1.1\\t%s\\n' "$h" >> /etc/hosts; }`;
+
+/** Grading's first command (exported for bench:engine's floor, which runs the same commands). */
+export const unzipTests: ExecStep = { command: `unzip -q -P ${TESTS_ZIP_PASSWORD} -o /app/tests.zip -d /app/tests`, stopOnFailure: true };
 
 function checkFailed(result: StepResult): SystemError {
   return new SystemError(`\`${result.command.slice(0, 120)}\` exited ${result.exitCode}: ${result.output.trim().slice(-400)}`);
@@ -498,9 +511,11 @@ async function startAndSetUp(
   const wait: ExecStep[] = task.variant === 'ic_swe' ? [setupDoneWait(limits.setupTimeoutSec)] : [];
   if (wait.length) hooks.log('waiting for /setup_done.txt');
   // The network is cut once the set-up is done, and the probe runs after it: the batch waits
-  // for the cut, so one exec serves both sides of it.
+  // for the cut, so one exec serves both sides of it. Not earlier: the cut takes the container's
+  // name out of /etc/hosts until the last step puts it back, and git's reflog looks that name up
+  // for its identity (`git reset` waited 10 s on a DNS that was gone when the cut overlapped it).
   const probe: ExecStep = { command: input.profile.internetProbe, timeoutMs: 30_000, waitFor: () => container.cutNetwork() };
-  const steps = [...wait, ...setUp, probe];
+  const steps = [...wait, ...setUp, probe, { command: OWN_NAME_AFTER_CUT }];
   const results = await hooks.stepsIn(container)(steps, signal);
   if (wait.length && results[0]?.exitCode !== 0) {
     // The wait only ends early when its exec does: the container stopped, or the daemon cut it.
@@ -511,7 +526,7 @@ async function startAndSetUp(
   const pwd = results[wait.length + 1];
   if (pwd?.exitCode === 0 && !pwd.output.trim().endsWith(cwd)) throw new SystemError(`bash -lc pwd printed "${pwd.output.trim()}", expected ${cwd}`);
   checkSteps(results, steps);
-  if (results[steps.length - 1]!.exitCode === 0) throw new SystemError('the container still reaches the internet after its network was cut');
+  if (results[steps.indexOf(probe)]!.exitCode === 0) throw new SystemError('the container still reaches the internet after its network was cut');
   hooks.log('network cut: the internet is unreachable from the container');
   return container;
 }
@@ -573,9 +588,10 @@ function setupDoneWait(timeoutSec: number): ExecStep {
 
 /**
  * The task set-up of the official harness (§2.6, §2.7, §3.2), command for command; the
- * commands it checks stop the batch when they fail, the `bash -lc pwd` check too.
+ * commands it checks stop the batch when they fail, the `bash -lc pwd` check too. (bench:engine's
+ * floor runs the same commands.)
  */
-function setUpSteps(task: TaskDetail, cwd: string): ExecStep[] {
+export function setUpSteps(task: TaskDetail, cwd: string): ExecStep[] {
   const dir = shellQuote(cwd);
   const steps: ExecStep[] = [
     { command: `echo cd ${dir} >> ~/.bashrc; [ -f ~/.profile ] && echo cd ${dir} >> ~/.profile; [ -f ~/.bash_profile ] && echo cd ${dir} >> ~/.bash_profile; true`, stopOnFailure: true },
