@@ -420,9 +420,10 @@ type Helpers = { shIn(c: TaskContainer): ShIn; stepsIn(c: TaskContainer): StepsI
  * Run after every cut: the container's own name back in /etc/hosts. Docker takes it out when the
  * container leaves its last network, and a lookup of it then waits for a DNS server that is gone:
  * 10 s for every `git commit`, `git reset` or `git stash` (git's identity looks the name up), and
- * for anything that asks for its fully qualified name (ansible's facts). On the official harness
- * the container stays on its network behind iptables, and its name resolves at once. An
- * /etc/hosts that cannot be written leaves the lookups slow, nothing more: not checked.
+ * for anything that asks for its fully qualified name (Python's `socket.getfqdn`, which ansible's
+ * fact gathering in the official grading calls). On the official harness the container stays on
+ * its network behind iptables, and its name resolves at once. An /etc/hosts that cannot be
+ * written leaves the lookups slow, nothing more: not checked.
  */
 const OWN_NAME_AFTER_CUT = `h=$(hostname) && { grep -qw -- "$h" /etc/hosts || printf '127.0.1.1\\t%s\\n' "$h" >> /etc/hosts; }`;
 
