@@ -144,7 +144,7 @@ describe.skipIf(!runnable)('agents in the task container (real Docker, scripted 
       'test -s "$LANCER_PROMPT_FILE" && echo PROMPT=present',
     ].join('\n');
     // Graded once: the gradings' agreement is the real agents' tests' business.
-    const { attempt, steps } = await runCustom(server, '9001', probe, { agentEnv: { LANCER_REAL_KEY_IF_LEAKED: KEY }, grading: 'official' });
+    const { attempt, steps, logs } = await runCustom(server, '9001', probe, { agentEnv: { LANCER_REAL_KEY_IF_LEAKED: KEY }, grading: 'official' });
     const output = steps.map((s) => s.observation ?? '').join('\n');
     expect(output).toContain('INTERNET=closed');
     expect(output).toContain('KEY=run');
@@ -156,6 +156,10 @@ describe.skipIf(!runnable)('agents in the task container (real Docker, scripted 
     expect(attempt.stopReason).toBe('finished');
     // Nothing was fixed: it fails.
     expect(attempt.state).toBe('failed');
+    // Each cut took the container's name out of /etc/hosts, and each time it went back: after
+    // the set-up's, and after leaving the agents' network.
+    expect(logs.filter((l) => l.startsWith('$ h=$(hostname) &&'))).toHaveLength(2);
+    expect(logs.join('')).not.toContain('was not put back');
   }, 10 * MINUTE);
 
   it('a solver that fakes a pass without fixing the bug is caught: the clean grading fails, the attempt is flagged, its tampering listed', async () => {
