@@ -425,7 +425,7 @@ type Helpers = { shIn(c: TaskContainer): ShIn; stepsIn(c: TaskContainer): StepsI
  * its network behind iptables, and its name resolves at once. An /etc/hosts that cannot be
  * written leaves the lookups slow, nothing more: not checked.
  */
-const OWN_NAME_AFTER_CUT = `h=$(hostname) && { grep -qw -- "$h" /etc/hosts || printf '127.0.1.1\\t%s\\n' "$h" >> /etc/hosts; }`;
+const OWN_NAME_AFTER_CUT = `h=$(hostname) && { grep -qwF -- "$h" /etc/hosts || printf '127.0.1.1\\t%s\\n' "$h" >> /etc/hosts; }`;
 
 /** Grading's first command (exported for bench:engine's floor, which runs the same commands). */
 export const unzipTests: ExecStep = { command: `unzip -q -P ${TESTS_ZIP_PASSWORD} -o /app/tests.zip -d /app/tests`, stopOnFailure: true };

@@ -123,7 +123,7 @@ describe('the official profile', () => {
       `bash -c 'git -c user.name="temp" -c user.email="temp@example.com" commit -m "temp"'`,
       `python -c "import urllib.request; urllib.request.urlopen('http://example.com', timeout=5)"`,
       // The cut took the container's name out of /etc/hosts; the official container keeps it.
-      `h=$(hostname) && { grep -qw -- "$h" /etc/hosts || printf '127.0.1.1\\t%s\\n' "$h" >> /etc/hosts; }`,
+      `h=$(hostname) && { grep -qwF -- "$h" /etc/hosts || printf '127.0.1.1\\t%s\\n' "$h" >> /etc/hosts; }`,
       // gold, as the official DummySolver
       "unzip -q -o -P secretpasswordhere /app/tests.zip -d /app/tests && git apply -R /app/tests/issues/'601'/bug_reintroduce.patch; rc=$?; rm -rf /app/tests; exit $rc",
       'unzip -q -P secretpasswordhere -o /app/tests.zip -d /app/tests',
