@@ -3,13 +3,23 @@
  * joins the namespace of a holder made while the previous attempt ran; cutting its network
  * takes every interface but loopback out of it; removing it removes the holder; an attempt that
  * may be kept never joins one; the reaper removes holders whose process is gone; a run leaves
- * none behind.
+ * none behind. And a start cancelled while the daemon creates its container leaves no container.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importDataset } from '../../src/main/core/dataset/importer';
 import { createDockerClient } from '../../src/main/core/docker/docker-client';
-import { LABEL_APP, LABEL_APP_VALUE, LABEL_HOLDER, LABEL_STORE, type ContainerRuntime, type ContainerSpec, type TaskContainer } from '../../src/main/core/engine/container-runtime';
+import type Dockerode from 'dockerode';
+import {
+  CancelledError,
+  LABEL_APP,
+  LABEL_APP_VALUE,
+  LABEL_HOLDER,
+  LABEL_STORE,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type TaskContainer,
+} from '../../src/main/core/engine/container-runtime';
 import { DockerRuntime } from '../../src/main/core/engine/docker-runtime';
 import { storeIdFor, Workbench } from '../../src/main/core/workbench';
 import { canRunSample, ensureSampleImages, sampleCsv, sampleIssues } from '../helpers/sample-images';
@@ -203,4 +213,32 @@ describe.skipIf(!runnable)('spare network holders (real Docker)', () => {
       runDir.cleanup();
     }
   }, 5 * MINUTE);
+
+  it('a start cancelled while the daemon creates its container leaves no container behind', async () => {
+    const client = createDockerClient();
+    const controller = new AbortController();
+    // The run is cancelled the moment the create is sent, before the daemon has answered it.
+    let creating: Promise<Dockerode.Container> | undefined;
+    // Defined, not assigned: an assignment would go through to the client behind the prototype.
+    const cancelling = Object.defineProperty(Object.create(client) as Dockerode, 'createContainer', {
+      value: (opts: Dockerode.ContainerCreateOptions) => {
+        creating = client.createContainer(opts);
+        controller.abort();
+        return creating;
+      },
+    });
+    const cancelled = new DockerRuntime(cancelling, storeId, { spareHolders: false });
+    const name = spec('cancelled').name;
+    const named = (): string[] => docker('ps', '-aq', '--filter', `name=^/${name}$`).split('\n').filter(Boolean);
+    try {
+      await expect(cancelled.start(spec('cancelled'), controller.signal)).rejects.toThrow(CancelledError);
+      // The daemon made it anyway; the runtime removes it once it exists (it was left "Created").
+      await creating;
+      for (let i = 0; i < 100 && named().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(named()).toEqual([]);
+    } finally {
+      for (const id of named()) docker('rm', '-f', id);
+      await cancelled.dispose();
+    }
+  }, 2 * MINUTE);
 });

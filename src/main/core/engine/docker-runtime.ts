@@ -449,27 +449,30 @@ export class DockerRuntime implements ContainerRuntime {
     if (spec.keepOnFailure) labels[LABEL_KEEP] = 'true';
     const create = async (): Promise<{ container: Dockerode.Container; networkId: string }> => {
       const network = holder ? { name: `container:${holder.id}`, id: holder.networkId } : await abortable(this.attemptNetwork(), signal);
-      const container = await abortable(
-        this.docker.createContainer({
-          name: spec.name,
-          Image: spec.image,
-          Env: spec.env,
-          Labels: labels,
-          // As the official harness: a TTY, stdin open, root.
-          Tty: true,
-          OpenStdin: true,
-          User: '0',
-          HostConfig: {
-            Init: true,
-            NetworkMode: network.name,
-            Binds: spec.readOnlyMounts?.map((m) => `${m.hostPath}:${m.containerPath}:ro`),
-            ShmSize: spec.shmMb * 1024 * 1024,
-            NanoCpus: spec.cpus > 0 ? Math.round(spec.cpus * 1e9) : undefined,
-            Memory: spec.memoryMb > 0 ? spec.memoryMb * 1024 * 1024 : undefined,
-          },
-        }),
-        signal,
-      );
+      const creating = this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Env: spec.env,
+        Labels: labels,
+        // As the official harness: a TTY, stdin open, root.
+        Tty: true,
+        OpenStdin: true,
+        User: '0',
+        HostConfig: {
+          Init: true,
+          NetworkMode: network.name,
+          Binds: spec.readOnlyMounts?.map((m) => `${m.hostPath}:${m.containerPath}:ro`),
+          ShmSize: spec.shmMb * 1024 * 1024,
+          NanoCpus: spec.cpus > 0 ? Math.round(spec.cpus * 1e9) : undefined,
+          Memory: spec.memoryMb > 0 ? spec.memoryMb * 1024 * 1024 : undefined,
+        },
+      });
+      const container = await abortable(creating, signal).catch((error: unknown) => {
+        // Cancelled while the daemon creates it: the daemon finishes anyway, and nobody would
+        // hold the container it makes (a run cancelled at its start left them "Created").
+        if (signal?.aborted) void creating.then((made) => made.remove({ force: true, v: true })).catch(() => undefined);
+        throw error;
+      });
       return { container, networkId: network.id };
     };
     let made: { container: Dockerode.Container; networkId: string };
