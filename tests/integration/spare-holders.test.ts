@@ -214,31 +214,46 @@ describe.skipIf(!runnable)('spare network holders (real Docker)', () => {
     }
   }, 5 * MINUTE);
 
-  it('a start cancelled while the daemon creates its container leaves no container behind', async () => {
-    const client = createDockerClient();
-    const controller = new AbortController();
-    // The run is cancelled the moment the create is sent, before the daemon has answered it.
-    let creating: Promise<Dockerode.Container> | undefined;
-    // Defined, not assigned: an assignment would go through to the client behind the prototype.
-    const cancelling = Object.defineProperty(Object.create(client) as Dockerode, 'createContainer', {
-      value: (opts: Dockerode.ContainerCreateOptions) => {
-        creating = client.createContainer(opts);
-        controller.abort();
-        return creating;
-      },
-    });
-    const cancelled = new DockerRuntime(cancelling, storeId, { spareHolders: false });
+  it('a start cancelled while the daemon creates its container leaves no container behind, and closing waits for its removal', async () => {
     const name = spec('cancelled').name;
     const named = (): string[] => docker('ps', '-aq', '--filter', `name=^/${name}$`).split('\n').filter(Boolean);
+    /**
+     * A runtime whose start is cancelled the moment the create is sent, before the daemon has
+     * answered it; `answerAfterMs` holds the answer back further, as a busy daemon would.
+     */
+    const cancelledStart = async (answerAfterMs = 0): Promise<{ runtime: DockerRuntime; created: Promise<Dockerode.Container> }> => {
+      const client = createDockerClient();
+      const controller = new AbortController();
+      let creating: Promise<Dockerode.Container> | undefined;
+      // Defined, not assigned: an assignment would go through to the client behind the prototype.
+      const cancelling = Object.defineProperty(Object.create(client) as Dockerode, 'createContainer', {
+        value: (opts: Dockerode.ContainerCreateOptions) => {
+          creating = client.createContainer(opts).then(async (made) => {
+            await new Promise((r) => setTimeout(r, answerAfterMs));
+            return made;
+          });
+          controller.abort();
+          return creating;
+        },
+      });
+      const runtime = new DockerRuntime(cancelling, storeId, { spareHolders: false });
+      await expect(runtime.start(spec('cancelled'), controller.signal)).rejects.toThrow(CancelledError);
+      return { runtime, created: creating! };
+    };
     try {
-      await expect(cancelled.start(spec('cancelled'), controller.signal)).rejects.toThrow(CancelledError);
       // The daemon made it anyway; the runtime removes it once it exists (it was left "Created").
-      await creating;
+      const first = await cancelledStart();
+      await first.created;
       for (let i = 0; i < 100 && named().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(named()).toEqual([]);
+      await first.runtime.dispose();
+      // Closed at once (a CLI run cancelled and exiting) while the daemon is slow to answer:
+      // closing waits for the container to be made and removed.
+      const second = await cancelledStart(1000);
+      await second.runtime.dispose();
       expect(named()).toEqual([]);
     } finally {
       for (const id of named()) docker('rm', '-f', id);
-      await cancelled.dispose();
     }
   }, 2 * MINUTE);
 });

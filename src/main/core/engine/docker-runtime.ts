@@ -241,6 +241,8 @@ export class DockerRuntime implements ContainerRuntime {
    * away, say): the reaper takes it.
    */
   private readonly holdersWanted = new Set<string>();
+  /** Removals of containers whose start was cancelled while the daemon created them (startIn). */
+  private readonly cancelledCreates = new Set<Promise<void>>();
   private readonly spares = new SpareHolders<NetworkHolder>({
     make: (image) => this.makeHolder(image),
     discard: (holder) => holder.drop(),
@@ -259,6 +261,9 @@ export class DockerRuntime implements ContainerRuntime {
   async dispose(): Promise<void> {
     // Holders first: Docker refuses to remove a network a container is on.
     await this.spares.release();
+    // And containers whose start was cancelled while the daemon made them: a process that closes
+    // (a cancelled CLI run exiting) would otherwise leave them until the store's next reap.
+    await Promise.all(this.cancelledCreates);
     const made = await Promise.all(
       [this.egress, this.attempts].map((network) => (network ? network.catch(() => undefined) : undefined)),
     );
@@ -470,7 +475,16 @@ export class DockerRuntime implements ContainerRuntime {
       const container = await abortable(creating, signal).catch((error: unknown) => {
         // Cancelled while the daemon creates it: the daemon finishes anyway, and nobody would
         // hold the container it makes (a run cancelled at its start left them "Created").
-        if (signal?.aborted) void creating.then((made) => made.remove({ force: true, v: true })).catch(() => undefined);
+        if (signal?.aborted) {
+          const removal: Promise<void> = creating
+            .then((made) => made.remove({ force: true, v: true }))
+            .then(
+              () => undefined,
+              () => undefined,
+            )
+            .finally(() => this.cancelledCreates.delete(removal));
+          this.cancelledCreates.add(removal);
+        }
         throw error;
       });
       return { container, networkId: network.id };
