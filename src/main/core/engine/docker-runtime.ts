@@ -241,8 +241,8 @@ export class DockerRuntime implements ContainerRuntime {
    * away, say): the reaper takes it.
    */
   private readonly holdersWanted = new Set<string>();
-  /** Removals of containers whose start was cancelled while the daemon created them (startIn). */
-  private readonly cancelledCreates = new Set<Promise<void>>();
+  /** What a cancelled start let go of once it arrived (abortableMaking): dispose waits for these. */
+  private readonly releasing = new Set<Promise<void>>();
   private readonly spares = new SpareHolders<NetworkHolder>({
     make: (image) => this.makeHolder(image),
     discard: (holder) => holder.drop(),
@@ -261,9 +261,9 @@ export class DockerRuntime implements ContainerRuntime {
   async dispose(): Promise<void> {
     // Holders first: Docker refuses to remove a network a container is on.
     await this.spares.release();
-    // And containers whose start was cancelled while the daemon made them: a process that closes
-    // (a cancelled CLI run exiting) would otherwise leave them until the store's next reap.
-    await Promise.all(this.cancelledCreates);
+    // And what cancelled starts let go of (a container the daemon made anyway, a holder): a process
+    // that closes (a cancelled CLI run exiting) would otherwise leave them until the next reap.
+    await Promise.all(this.releasing);
     const made = await Promise.all(
       [this.egress, this.attempts].map((network) => (network ? network.catch(() => undefined) : undefined)),
     );
@@ -386,15 +386,30 @@ export class DockerRuntime implements ContainerRuntime {
     return { id: container.id, networkId: network.id, drop };
   }
 
-  /** The spare holder for `image`, if one was made ahead; given back to the pool's discard if the attempt is cancelled meanwhile. */
-  private async takeHolder(image: string, signal: AbortSignal | undefined): Promise<NetworkHolder | null> {
-    const taking = this.spares.take(image);
-    try {
-      return await abortable(taking, signal);
-    } catch (error) {
-      void taking.then((holder) => holder?.drop());
+  /** The spare holder for `image`, if one was made ahead; dropped once it is ready if the attempt is cancelled meanwhile. */
+  private takeHolder(image: string, signal: AbortSignal | undefined): Promise<NetworkHolder | null> {
+    return this.abortableMaking(this.spares.take(image), signal, (holder) => holder?.drop());
+  }
+
+  /**
+   * `abortable` for a call that makes something: on a cancel the caller stops waiting, but the
+   * daemon finishes, and what it made would be held by nobody (containers were left "Created").
+   * It goes to `release` once it exists.
+   */
+  private abortableMaking<T>(making: Promise<T>, signal: AbortSignal | undefined, release: (made: T) => Promise<unknown> | undefined): Promise<T> {
+    return abortable(making, signal).catch((error: unknown) => {
+      if (signal?.aborted) {
+        const released: Promise<void> = making
+          .then(release)
+          .then(
+            () => undefined,
+            () => undefined,
+          )
+          .finally(() => this.releasing.delete(released));
+        this.releasing.add(released);
+      }
       throw error;
-    }
+    });
   }
 
   /**
@@ -472,21 +487,7 @@ export class DockerRuntime implements ContainerRuntime {
           Memory: spec.memoryMb > 0 ? spec.memoryMb * 1024 * 1024 : undefined,
         },
       });
-      const container = await abortable(creating, signal).catch((error: unknown) => {
-        // Cancelled while the daemon creates it: the daemon finishes anyway, and nobody would
-        // hold the container it makes (a run cancelled at its start left them "Created").
-        if (signal?.aborted) {
-          const removal: Promise<void> = creating
-            .then((made) => made.remove({ force: true, v: true }))
-            .then(
-              () => undefined,
-              () => undefined,
-            )
-            .finally(() => this.cancelledCreates.delete(removal));
-          this.cancelledCreates.add(removal);
-        }
-        throw error;
-      });
+      const container = await this.abortableMaking(creating, signal, (made) => made.remove({ force: true, v: true }));
       return { container, networkId: network.id };
     };
     let made: { container: Dockerode.Container; networkId: string };
@@ -532,7 +533,6 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async reap(isLive: (attemptId: string) => boolean, isKept: (attemptId: string) => boolean = () => false): Promise<{ containers: number; networks: number }> {
-    const filters = JSON.stringify({ label: [`${LABEL_APP}=${LABEL_APP_VALUE}`, `${LABEL_STORE}=${this.storeId}`, LABEL_ATTEMPT] });
     // One listing of the store's containers serves both kinds: attempts' and network holders.
     const store = JSON.stringify({ label: [`${LABEL_APP}=${LABEL_APP_VALUE}`, `${LABEL_STORE}=${this.storeId}`] });
     let containers = 0;
@@ -542,7 +542,8 @@ export class DockerRuntime implements ContainerRuntime {
       containers += 1;
     }
     let networks = 0;
-    for (const n of await this.docker.listNetworks({ filters })) {
+    const attemptNetworks = JSON.stringify({ label: [`${LABEL_APP}=${LABEL_APP_VALUE}`, `${LABEL_STORE}=${this.storeId}`, LABEL_ATTEMPT] });
+    for (const n of await this.docker.listNetworks({ filters: attemptNetworks })) {
       const attempt = n.Labels?.[LABEL_ATTEMPT];
       if (attempt && !isLive(attempt)) {
         await this.docker.getNetwork(n.Id).remove().catch(() => undefined);
