@@ -21,11 +21,12 @@
  * the baseline is measured again in each round, side by side with the runs.
  */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { importDataset } from '../src/main/core/dataset/importer';
 import { createDockerClient } from '../src/main/core/docker/docker-client';
 import { setUpSteps, unzipTests } from '../src/main/core/engine/attempt-runner';
-import { shellQuote } from '../src/main/core/engine/container-runtime';
+import { readFileStep, stepsScript, type ExecStep } from '../src/main/core/engine/exec-steps';
 import { DockerRuntime } from '../src/main/core/engine/docker-runtime';
 import { profileForImage } from '../src/main/core/engine/profiles';
 import type { TaskDetail } from '../src/shared/tasks';
@@ -53,26 +54,30 @@ function dockerRunRm(): number {
 /**
  * The floor under any harness that keeps the official sequence's effect: one `docker run --rm` of
  * the image running an attempt's own commands (the task set-up, the internet probe that must
- * fail, the gold decision written, the grading's unzip and the decision read back) in one shell,
- * each as the engine runs it (`sh -c` in the working dir, its own environment). No exec round
- * trips, and `--network none` leaves nothing to cut. What is left above `docker run --rm` is the
- * commands' own work, which no scheduling of them removes.
+ * fail, the gold decision written, the grading's unzip and the decision read back) as the engine
+ * runs them, in one batch script (`stepsScript`: each step its own `sh -c` in the working dir).
+ * No exec round trips, and `--network none` leaves nothing to cut. What is left above
+ * `docker run --rm` is the commands' own work, which no scheduling of them removes.
  */
 function officialWorkFloor(task: TaskDetail): number {
   const cwd = task.cwd ?? '/app/expensify';
-  const run = (command: string, env: string[] = []): string =>
-    `(cd ${shellQuote(cwd)} && ${env.length ? `env ${env.map(shellQuote).join(' ')} ` : ''}sh -c ${shellQuote(command)}) </dev/null >/dev/null 2>&1`;
-  const lines = [
-    ...setUpSteps(task, cwd).map((step, i) => `${run(step.command, step.env)}${step.stopOnFailure ? ` || exit ${10 + i}` : ''}`),
-    `${run(profileForImage(IMAGE).internetProbe)} && exit 2`,
-    run(`echo '{"selected_proposal_id": ${task.correctProposalId ?? 0}}' > manager_decisions.json`),
-    `${run(unzipTests.command)} || exit 3`,
-    `cat ${shellQuote(`${cwd}/manager_decisions.json`)} >/dev/null || exit 4`,
+  const probe: ExecStep = { command: profileForImage(IMAGE).internetProbe };
+  const steps: ExecStep[] = [
+    ...setUpSteps(task, cwd),
+    probe,
+    { command: `echo '{"selected_proposal_id": ${task.correctProposalId ?? 0}}' > manager_decisions.json` },
+    unzipTests,
+    readFileStep(`${cwd}/manager_decisions.json`),
   ];
+  const nonce = `floor-${randomBytes(8).toString('hex')}`;
   const started = performance.now();
-  const r = spawnSync('docker', ['run', '--rm', '--network', 'none', '--entrypoint', 'bash', IMAGE, '-c', lines.join('\n')]);
-  if (r.status !== 0) throw new Error(`the floor's commands failed (exit ${r.status}): ${r.stderr.toString()}`);
-  return performance.now() - started;
+  const r = spawnSync('docker', ['run', '--rm', '--network', 'none', '-w', cwd, '--entrypoint', 'sh', IMAGE, '-c', stepsScript(steps, nonce)], { encoding: 'utf8' });
+  const elapsed = performance.now() - started;
+  // Every step ended, with the engine's verdict: the probe failing, everything else passing.
+  const codes = [...r.stdout.matchAll(new RegExp(`${nonce}:e:(\\d+):(-?\\d+)`, 'g'))].map((m) => Number(m[2]));
+  const wrong = steps.findIndex((step, i) => codes[i] === undefined || (step === probe ? codes[i] === 0 : codes[i] !== 0));
+  if (r.status !== 0 || wrong >= 0) throw new Error(`the floor's commands failed at \`${steps[wrong]?.command.slice(0, 80) ?? 'the start'}\` (exit ${r.status}): ${r.stderr}`);
+  return elapsed;
 }
 
 const span = (a: string | null | undefined, b: string | null | undefined): number => Date.parse(b ?? '') - Date.parse(a ?? '');

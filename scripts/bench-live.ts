@@ -169,6 +169,15 @@ async function liveLatency(wb: Workbench, browser: Browser, serverUrl: string): 
  */
 const FIRST_FRAME_SHOWN = `[...document.querySelectorAll('img[src*="/zip/"]')].some((img) => img.complete && img.naturalWidth > 0) && performance.now()`;
 
+/**
+ * Waits until `expression` (polled on each frame) gives the page's clock, and returns it. The
+ * expression must not be an async function: Playwright's wait ends at the first truthy value,
+ * and a promise is truthy, so an async check would end the wait on its first poll.
+ */
+async function pageClockWhen(page: Page, expression: string, timeout = 60_000): Promise<number> {
+  return Number(await (await page.waitForFunction(expression, undefined, { timeout, polling: 'raf' })).jsonValue());
+}
+
 /** Part 2: the attempt's trace padded to 50 MB, opened in our replay view and in Playwright's trace viewer. */
 async function traceOpen(wb: Workbench, browser: Browser, serverUrl: string, attemptId: string, dir: string): Promise<void> {
   if (spawnSync('python3', ['--version']).status !== 0) {
@@ -227,40 +236,34 @@ async function traceOpen(wb: Workbench, browser: Browser, serverUrl: string, att
   await appTab.waitForLoadState('networkidle');
   const viewerUrl = await openTraceViewer((sha) => wb.artifacts.pathOf(sha), stored.sha256);
   /**
-   * Resolves, with the page's clock (ms since its navigation started), once the viewer's first
-   * filmstrip frame has loaded and decoded (frames are divs with a background image). The check
-   * must not be an async function: Playwright's wait ends at the first truthy value, and a
-   * promise is truthy, so an async check ended the wait on its first poll whatever it found.
+   * The page's clock once the viewer's first filmstrip frame has loaded and decoded (frames are
+   * divs with a background image). One decode is started and its end noted, since the check
+   * itself cannot wait for it (pageClockWhen).
    */
-  const viewerFirstFrame = async (v: Page): Promise<number> =>
-    Number(
-      await (
-        await v.waitForFunction(
-          `(() => {
-            const frame = document.querySelector('.film-strip-frame');
-            const url = frame && (frame.style.backgroundImage.match(/url\\("?(.*?)"?\\)/) || [])[1];
-            if (!url) return false;
-            const seen = (window.__lancerBenchFrame ??= {});
-            if (seen.url !== url) {
-              seen.url = url;
-              seen.at = false;
-              const img = new Image();
-              img.src = url;
-              img.decode().then(() => { if (seen.url === url && img.naturalWidth > 0) seen.at = performance.now(); }, () => {});
-            }
-            return seen.at;
-          })()`,
-          undefined,
-          { timeout: 120_000, polling: 'raf' },
-        )
-      ).jsonValue(),
+  const viewerFirstFrame = (v: Page): Promise<number> =>
+    pageClockWhen(
+      v,
+      `(() => {
+        const frame = document.querySelector('.film-strip-frame');
+        const url = frame && (frame.style.backgroundImage.match(/url\\("?(.*?)"?\\)/) || [])[1];
+        if (!url) return false;
+        const seen = (window.__lancerBenchFrame ??= {});
+        if (seen.url !== url) {
+          seen.url = url;
+          seen.at = false;
+          const img = new Image();
+          img.src = url;
+          img.decode().then(() => { if (seen.url === url && img.naturalWidth > 0) seen.at = performance.now(); }, () => {});
+        }
+        return seen.at;
+      })()`,
+      120_000,
     );
   // And one the viewer is already open in, for the same comparison on its side.
   const viewerBrowser = await browser.newContext();
   const viewerTab = await viewerBrowser.newPage();
   await viewerTab.goto(viewerUrl);
   await viewerFirstFrame(viewerTab);
-  const waitOptions = { timeout: 60_000, polling: 'raf' } as const;
   // Interleaved, so both sides see the same machine.
   for (let i = 0; i < OPENS; i++) {
     // In the app: from a page that has finished opening (its first section loaded and idle), the
@@ -271,7 +274,7 @@ async function traceOpen(wb: Workbench, browser: Browser, serverUrl: string, att
     await p.waitForLoadState('networkidle');
     let t = Date.now();
     await p.goto(`${base}${route}`);
-    await p.waitForFunction(FIRST_FRAME_SHOWN, undefined, waitOptions);
+    await pageClockWhen(p, FIRST_FRAME_SHOWN);
     inApp.push(Date.now() - t);
     await p.close();
 
@@ -281,7 +284,7 @@ async function traceOpen(wb: Workbench, browser: Browser, serverUrl: string, att
     await p.goto(serverUrl);
     t = Date.now();
     await p.goto(`${base}${route}`);
-    await p.waitForFunction(FIRST_FRAME_SHOWN, undefined, waitOptions);
+    await pageClockWhen(p, FIRST_FRAME_SHOWN);
     afterLoad.push(Date.now() - t);
     await p.close();
 
@@ -289,7 +292,7 @@ async function traceOpen(wb: Workbench, browser: Browser, serverUrl: string, att
     p = await browser.newPage({ bypassCSP: true });
     t = Date.now();
     await p.goto(`${serverUrl}${route}`);
-    directInPage.push(Number(await (await p.waitForFunction(FIRST_FRAME_SHOWN, undefined, waitOptions)).jsonValue()));
+    directInPage.push(await pageClockWhen(p, FIRST_FRAME_SHOWN));
     direct.push(Date.now() - t);
     await p.close();
 
@@ -297,7 +300,7 @@ async function traceOpen(wb: Workbench, browser: Browser, serverUrl: string, att
     p = await appBrowser.newPage();
     t = Date.now();
     await p.goto(`${serverUrl}${route}`);
-    sameBrowserInPage.push(Number(await (await p.waitForFunction(FIRST_FRAME_SHOWN, undefined, waitOptions)).jsonValue()));
+    sameBrowserInPage.push(await pageClockWhen(p, FIRST_FRAME_SHOWN));
     sameBrowser.push(Date.now() - t);
     await p.close();
 
