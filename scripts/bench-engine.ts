@@ -16,11 +16,13 @@
  *   (spare-holders.ts), in the same round: what the holders change, side by side.
  * - The floor (officialWorkFloor): the attempt's own commands run inside one `docker run --rm`,
  *   in the same round. What the harness costs above it is round trips and the network's cut.
+ * - The ceiling for the concurrency goal (dockerRunScaling): `docker run --rm` alone, two at a
+ *   time against one at a time, in the same round. No harness scales past Docker itself.
  *
  * `-- --rounds N` repeats everything N times (default 3) and prints each round and the spread;
  * the baseline is measured again in each round, side by side with the runs.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { importDataset } from '../src/main/core/dataset/importer';
@@ -49,6 +51,31 @@ function dockerRunRm(): number {
   const r = spawnSync('docker', ['run', '--rm', '--entrypoint', 'true', IMAGE]);
   if (r.status !== 0) throw new Error(`docker run failed: ${r.stderr.toString()}`);
   return performance.now() - started;
+}
+
+/** One `docker run --rm` like the baseline's, without blocking the event loop (so two can overlap). */
+function dockerRunRmAsync(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', ['run', '--rm', '--entrypoint', 'true', IMAGE], { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`docker run failed with exit code ${code}`))));
+  });
+}
+
+/**
+ * Throughput of `docker run --rm` alone, `count` containers two at a time against one at a time:
+ * the most any harness that starts one container per attempt can gain from concurrency 2 here.
+ */
+async function dockerRunScaling(count = 8): Promise<number> {
+  const stream = async (n: number): Promise<void> => {
+    for (let i = 0; i < n; i++) await dockerRunRmAsync();
+  };
+  let started = performance.now();
+  await stream(count);
+  const serial = performance.now() - started;
+  started = performance.now();
+  await Promise.all([stream(count / 2), stream(count / 2)]);
+  return serial / (performance.now() - started);
 }
 
 /**
@@ -108,6 +135,8 @@ interface TrivialRun {
 
 interface Round {
   baseline: number;
+  /** `docker run --rm` alone: throughput two at a time against one at a time. */
+  baselineScaling: number;
   /** officialWorkFloor, median over the run's manager tasks. */
   floor: number;
   runs: Record<number, TrivialRun>;
@@ -144,7 +173,8 @@ async function trivialRun(wb: Workbench, managers: TaskDetail[], concurrency: nu
 async function oneRound(wb: Workbench, plain: Workbench, managers: TaskDetail[], ics: string[]): Promise<Round> {
   const baseline = median([dockerRunRm(), dockerRunRm(), dockerRunRm(), dockerRunRm(), dockerRunRm()]);
   const floor = median(managers.map(officialWorkFloor));
-  const round: Partial<Round> = { baseline, floor, runs: {} };
+  const baselineScaling = await dockerRunScaling();
+  const round: Partial<Round> = { baseline, baselineScaling, floor, runs: {} };
   round.runs![1] = await trivialRun(wb, managers, 1);
   round.withoutSpares = await trivialRun(plain, managers, 1);
   round.runs![2] = await trivialRun(wb, managers, 2);
@@ -186,7 +216,8 @@ async function main(): Promise<void> {
         `${s(t.ledgerOverhead)} = ${(t.ledgerOverhead / r.baseline).toFixed(2)}× (from the run's wall time ${s(t.wallOverhead)} = ${(t.wallOverhead / r.baseline).toFixed(2)}×)`;
       console.log(
         `round ${i + 1}: docker run --rm ${s(r.baseline)}; floor (the attempt's commands in that run) ${s(r.floor)} = ${(r.floor / r.baseline).toFixed(2)}×; overhead per attempt ${overhead(one)}; ` +
-          `${one.perMinute.toFixed(1)} / ${two.perMinute.toFixed(1)} tasks/min at concurrency 1 / 2 = ${(two.perMinute / one.perMinute).toFixed(2)}×; ` +
+          `${one.perMinute.toFixed(1)} / ${two.perMinute.toFixed(1)} tasks/min at concurrency 1 / 2 = ${(two.perMinute / one.perMinute).toFixed(2)}× ` +
+          `(docker run --rm alone, two at a time: ${r.baselineScaling.toFixed(2)}×); ` +
           `first action ${(r.firstAction / 1000).toFixed(2)} s`,
       );
       console.log(`  one attempt by phase: ${one.phases}`);
@@ -201,6 +232,7 @@ async function main(): Promise<void> {
     const floorRatios = results.map((r) => r.floor / r.baseline);
     const plainRatios = results.map((r) => r.withoutSpares.ledgerOverhead / r.baseline);
     const scaling = results.map((r) => r.runs[2]!.perMinute / r.runs[1]!.perMinute);
+    const baselineScaling = results.map((r) => r.baselineScaling);
     const firsts = results.map((r) => r.firstAction / 1000);
     const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
     console.log(`\n${rounds} rounds (${managers.length} manager tasks × ${REPEATS} per run; ${ics.length} IC tasks for the first action):`);
@@ -208,6 +240,10 @@ async function main(): Promise<void> {
     console.log(`  floor, the attempt's own commands run in that docker run --rm: ${range(floorRatios, x)} (median ${x(median(floorRatios))}); the goal is ${median(floorRatios) > 1.3 ? 'below' : 'above'} it`);
     console.log(`  the same without spare network holders: ${range(plainRatios, x)} (median ${x(median(plainRatios))})`);
     console.log(`  concurrency 2 against 1: ${range(scaling, x)}; goal ≥ 1.8×: ${met(median(scaling) >= 1.8)} (median ${x(median(scaling))})`);
+    console.log(
+      `  docker run --rm alone, two at a time against one at a time: ${range(baselineScaling, x)} (median ${x(median(baselineScaling))}); ` +
+        `the goal is ${median(baselineScaling) < 1.8 ? 'above' : 'below'} what Docker itself reaches here`,
+    );
     console.log(`  time to first action: ${range(firsts, (n) => `${n.toFixed(2)} s`)}; goal < 1 s: ${met(median(firsts) < 1)}`);
   } finally {
     await wb.close();
