@@ -6,7 +6,7 @@
  *
  * Both import sides run in the same process run, alternating, so a busy machine slows both;
  * the ratio of the medians is the figure to read. Also printed: the database's size against the
- * CSV's, and the floor under any import: reading the file as the importer must (split into
+ * CSV's, and the floor under this importer's design: reading the file as it does (split into
  * fields, hashed, every field decoded to a string) and SQLite writing the same stored rows, with
  * no parsing or checking at all.
  */
@@ -106,9 +106,9 @@ function storeFloor(importedDb: string, i: number): { insertMs: number; checkpoi
 }
 
 /**
- * What any import of the file must do before it parses anything, in the importer's own way: split
- * the file into records and fields while hashing its bytes (the version's identity), then decode
- * every field to a string. No Python literal is parsed and no row is checked.
+ * What the importer does with the file before it parses anything: split it into records and
+ * fields while hashing its bytes (the version's identity), then decode every field to a string.
+ * No Python literal is parsed and no row is checked.
  */
 function readFloor(file: string): { indexMs: number; decodeMs: number } {
   const started = performance.now();
@@ -184,7 +184,7 @@ async function main(): Promise<void> {
     console.log(`read floor, the file split and hashed ${ms(read.index)} (${x(read.index)}), every field decoded ${ms(read.decode)} (${x(read.decode)})`);
     const bare = read.index + read.decode + floor.insert + floor.checkpoint;
     console.log(
-      `floor of any import storing these rows (read + SQLite, no parsing or checking): ${ms(bare)}, ${x(bare)}; ` +
+      `floor of an import reading the file this way and storing these rows (read + SQLite, no parsing or checking): ${ms(bare)}, ${x(bare)}; ` +
         `without the checkpoint ${ms(bare - floor.checkpoint)}, ${x(bare - floor.checkpoint)}`,
     );
   }
