@@ -268,8 +268,10 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       } finally {
         // Cut as before, whatever happened: grading runs with no network, as the official harness.
         await container!.cutNetwork();
-        // Leaving the agents' network took the container's name out of /etc/hosts again.
-        if (!s.aborted) await sh(OWN_NAME_AFTER_CUT, s).catch((e: unknown) => log(`the container's name was not put back in /etc/hosts: ${String(e)}`));
+        // Leaving the agents' network took the container's name out of /etc/hosts again. Under
+        // the run's signal, not the phase's: a solver that ran out of the phase's time is still
+        // graded, and grading looks the name up too.
+        if (!signal.aborted) await sh(OWN_NAME_AFTER_CUT, signal).catch((e: unknown) => log(`the container's name was not put back in /etc/hosts: ${String(e)}`));
       }
     });
     // An agent that was cancelled (or ran out of the phase's time) returns rather than throws.
