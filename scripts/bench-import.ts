@@ -11,13 +11,12 @@
  * no parsing or checking at all.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { CsvFileRecords, indexCsvFile } from '../src/main/core/dataset/csv-reader';
-import { importDataset } from '../src/main/core/dataset/importer';
+import { CsvFileRecords } from '../src/main/core/dataset/csv-reader';
+import { importDataset, indexAndHash } from '../src/main/core/dataset/importer';
 import { openDatabase } from '../src/main/core/store/database';
 import { DatasetRepo } from '../src/main/core/store/dataset-repo';
 import { Workbench } from '../src/main/core/workbench';
@@ -112,9 +111,7 @@ function storeFloor(importedDb: string, i: number): { insertMs: number; checkpoi
  */
 function readFloor(file: string): { indexMs: number; decodeMs: number } {
   const started = performance.now();
-  const hash = createHash('sha256');
-  const index = indexCsvFile(file, file, (chunk) => hash.update(chunk));
-  hash.digest('hex');
+  const { index } = indexAndHash(file);
   const indexed = performance.now();
   const records = new CsvFileRecords(file, index);
   try {
