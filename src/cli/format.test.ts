@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDollarsCli } from './format';
+import { attemptLabel, formatDollarsCli } from './format';
 
 /** What the CLI printed before: Intl's own formatting, the reference the hand-written one must equal. */
 const intl = (n: number, decimals: number): string => `$${n.toLocaleString('en-US', { maximumFractionDigits: decimals })}`;
@@ -23,5 +23,14 @@ describe('formatDollarsCli', () => {
       const cents = Math.round(x * 100) / 100;
       expect(formatDollarsCli(cents)).toBe(intl(cents, 2));
     }
+  });
+});
+
+describe('attemptLabel', () => {
+  it('names the attempt and the try only when there is more than one, counted from 1', () => {
+    expect(attemptLabel({ questionId: '9001', attemptIndex: 0, tryIndex: 0 })).toBe('9001');
+    expect(attemptLabel({ questionId: '9001', attemptIndex: 0, tryIndex: 1 })).toBe('9001 (try 2)');
+    expect(attemptLabel({ questionId: '9001', attemptIndex: 2, tryIndex: 0 })).toBe('9001 (attempt 3)');
+    expect(attemptLabel({ questionId: '9001', attemptIndex: 1, tryIndex: 1 })).toBe('9001 (attempt 2, try 2)');
   });
 });

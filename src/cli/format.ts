@@ -32,3 +32,13 @@ export function formatDollarsCli(n: number, decimals = 2): string {
   const sign = n < 0 || Object.is(n, -0) ? '-' : '';
   return `$${sign}${grouped}${fraction ? `.${fraction}` : ''}`;
 }
+
+/**
+ * Which try a CLI line is about, counted from 1 as the Runs page counts them: the task, then the
+ * attempt when the run makes several per task (`--attempts N`), then the try when a system error
+ * was retried. `9001`, `9001 (attempt 2)`, `9001 (attempt 2, try 2)`.
+ */
+export function attemptLabel(a: { questionId: string; attemptIndex: number; tryIndex: number }): string {
+  const which = [a.attemptIndex > 0 ? `attempt ${a.attemptIndex + 1}` : '', a.tryIndex > 0 ? `try ${a.tryIndex + 1}` : ''].filter(Boolean);
+  return which.length ? `${a.questionId} (${which.join(', ')})` : a.questionId;
+}

@@ -35,9 +35,26 @@ describe('lancer results', () => {
     expect(lines[0]).toBe(`r (queued): earned $100 of $${(600 * 100 + (599 * 600) / 2).toLocaleString('en-US')}`);
     expect(lines).toHaveLength(601);
     expect(lines.slice(1).map((l) => l.split(' ')[0])).toEqual(tasks.map((t) => t.questionId));
-    expect(lines[1]).toBe(`${'q0000'.padEnd(24)} try 0 passed         $100`);
-    expect(lines[2]).toBe(`${'q0001'.padEnd(24)} try 0 error            $0  the daemon went away`);
-    expect(lines[600]).toBe(`${'q0599'.padEnd(24)} try 0 queued           $0`);
+    expect(lines[1]).toBe(`${'q0000'.padEnd(28)} passed         $100`);
+    expect(lines[2]).toBe(`${'q0001'.padEnd(28)} error            $0  the daemon went away`);
+    expect(lines[600]).toBe(`${'q0599'.padEnd(28)} queued           $0`);
+  });
+
+  it('tells repeats and retried tries apart, counted from 1 as the Runs page counts them', async () => {
+    runs.createRun({ id: 'r', datasetId: 'd', versionId: 1, solver: { kind: 'null' }, manifest: {} as never, concurrency: 1, maxRetries: 1, attemptsPerTask: 2, tasks: [{ questionId: 'q1', image: 'img', price: 100 }] });
+    const [first, second] = runs.claim('r', 2, process.pid);
+    runs.finish(first!.id, 'passed', { earned: 100 });
+    runs.finish(second!.id, 'error', { error: 'the daemon went away' });
+    runs.retry(runs.getRun('r').attempts.find((a) => a.id === second!.id)!);
+
+    const ctx = capturingCliContext(runs);
+    await resultsCommand(ctx, ['r']);
+    const lines = ctx.stdout.join('').split('\n').slice(1, -1);
+    expect(lines).toEqual([
+      `${'q1'.padEnd(28)} passed         $100`,
+      `${'q1 (attempt 2)'.padEnd(28)} error            $0  (retried)  the daemon went away`,
+      `${'q1 (attempt 2, try 2)'.padEnd(28)} queued           $0`,
+    ]);
   });
 
   it('says which run is missing', async () => {

@@ -4,7 +4,7 @@
  */
 import { tokensDisagree } from '../../shared/usage';
 import { CliError, type CliContext } from '../context';
-import { formatDollarsCli as dollars } from '../format';
+import { attemptLabel, formatDollarsCli as dollars } from '../format';
 import type { RunRepo } from '../../main/core/store/run-repo';
 import type { AttemptSummary } from '../../shared/runs';
 
@@ -40,7 +40,7 @@ export async function resultsCommand(ctx: CliContext, positionals: string[]): Pr
 
 function attemptLine(a: AttemptSummary): string {
   return (
-    `${a.questionId.padEnd(24)} try ${a.tryIndex} ${a.state.padEnd(9)} ${dollars(a.earned).padStart(9)}${a.stopReason ? `  stopped: ${a.stopReason}` : ''}` +
+    `${attemptLabel(a).padEnd(28)} ${a.state.padEnd(9)} ${dollars(a.earned).padStart(9)}${a.stopReason ? `  stopped: ${a.stopReason}` : ''}` +
     `${a.usage ? `  ${a.usage.inputTokens + a.usage.outputTokens} tokens ${dollars(a.usage.costUsd)}` : ''}${a.retried ? '  (retried)' : ''}` +
     `${a.grading?.differs ? `  GRADING DIFFERS (official ${a.grading.official?.outcome}, clean ${a.grading.clean?.outcome})` : ''}` +
     `${a.outsideRepoChanges?.length ? `  ${a.outsideRepoChanges.length} change(s) outside the repo` : ''}` +

@@ -9,7 +9,7 @@ import { cliAgentNames } from '../../shared/cli-agents';
 import { progressLine, StatusLine } from '../progress';
 import { runsToResultsCsv } from '../../main/core/reports/results-csv';
 import { CliError, type CliContext } from '../context';
-import { formatDollarsCli as dollars } from '../format';
+import { attemptLabel, formatDollarsCli as dollars } from '../format';
 import { waitingReporter } from '../run-waiting';
 import { fetchWithProgress } from './agents';
 
@@ -191,8 +191,7 @@ export async function runCommand(
     const event = payload as RunEvent;
     if (event.runId !== runId || event.type !== 'attempt') return;
     const a: AttemptSummary = event.attempt;
-    const label = `${a.questionId}${a.tryIndex ? ` (try ${a.tryIndex + 1})` : ''}`;
-    const line = `  ${label.padEnd(24)} ${a.state}${a.phase && a.state !== a.phase ? ` (${a.phase})` : ''}${a.error ? `: ${a.error.split('\n')[0]}` : ''}`;
+    const line = `  ${attemptLabel(a).padEnd(28)} ${a.state}${a.phase && a.state !== a.phase ? ` (${a.phase})` : ''}${a.error ? `: ${a.error.split('\n')[0]}` : ''}`;
     const final = isFinal(a.state);
     if (final && running.delete(a.id)) finishedHere += 1;
     else if (!final && a.state !== 'queued') running.add(a.id);
