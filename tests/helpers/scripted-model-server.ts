@@ -86,6 +86,14 @@ export interface ScriptedModelServer {
   close(): Promise<void>;
 }
 
+/**
+ * The server's requests less the model list (GET /v1/models): a run's creation asks for it, to
+ * refuse a run whose server does not answer (AgentService.checkReady), before any model call.
+ */
+export function modelCalls(server: Pick<ScriptedModelServer, 'requests'>): RecordedRequest[] {
+  return server.requests.filter((r) => !(r.method === 'GET' && r.path.startsWith('/v1/models')));
+}
+
 type Api = 'chat' | 'responses' | 'messages';
 
 interface Reply {

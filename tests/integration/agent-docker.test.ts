@@ -12,7 +12,7 @@ import type { BuiltinSolverInput } from '../../src/shared/agents';
 import { importDataset } from '../../src/main/core/dataset/importer';
 import { Workbench } from '../../src/main/core/workbench';
 import { canRunSample, ensureSampleImages, sampleCsv, sampleIssues } from '../helpers/sample-images';
-import { startScriptedModelServer, type ScriptedModelServer, type ScriptedReply } from '../helpers/scripted-model-server';
+import { modelCalls, startScriptedModelServer, type ScriptedModelServer, type ScriptedReply } from '../helpers/scripted-model-server';
 import { lancerAsyncIn } from '../helpers/cli';
 import { makeTempDir } from '../helpers/temp-dir';
 
@@ -120,7 +120,10 @@ describe.skipIf(!runnable)('the built-in agent on the sample benchmark (real Doc
     expect(atif.steps.flatMap((s) => s.tool_calls ?? []).map((c) => c.function_name)).toEqual(['bash', 'edit_file', 'user_tool', 'finish']);
     expect(atif.final_metrics.total_prompt_tokens).toBe(sum('promptTokens'));
     // The agent got the run's own key; only the proxy sent the real one upstream.
-    expect(server.requests.every((r) => r.headers.authorization === `Bearer ${KEY}`)).toBe(true);
+    // The run's creation first asked whether the server answers, without the key; then every model call carried it.
+    expect(server.requests[0]).toMatchObject({ method: 'GET', path: '/v1/models', scriptIndex: null });
+    expect(server.requests[0]?.headers.authorization).toBeUndefined();
+    expect(modelCalls(server).every((r) => r.headers.authorization === `Bearer ${KEY}`)).toBe(true);
     expect(everythingStored(dir)).not.toContain(KEY);
   }, 5 * MINUTE);
 
@@ -134,7 +137,7 @@ describe.skipIf(!runnable)('the built-in agent on the sample benchmark (real Doc
     expect(observation).toContain('patched');
     expect(observation).not.toContain('never runs');
     // The official loop's own words reached the model: the output, then the turns left.
-    const second = server.requests[1]?.body as { messages: { role: string; content: string }[] };
+    const second = modelCalls(server)[1]?.body as { messages: { role: string; content: string }[] };
     expect(second.messages.at(-1)?.content).toMatch(/patched\n\nTurns left: 39$|patched\nTurns left: 39$/);
   }, 5 * MINUTE);
 

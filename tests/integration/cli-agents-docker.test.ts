@@ -15,7 +15,7 @@ import type { CliAgentName } from '../../src/shared/cli-agents';
 import { importDataset } from '../../src/main/core/dataset/importer';
 import { storeIdFor, Workbench } from '../../src/main/core/workbench';
 import { canRunSample, ensureSampleImages, sampleCsv, sampleIssues } from '../helpers/sample-images';
-import { startScriptedModelServer, type ScriptedModelServer, type ScriptedReply } from '../helpers/scripted-model-server';
+import { modelCalls, startScriptedModelServer, type ScriptedModelServer, type ScriptedReply } from '../helpers/scripted-model-server';
 import { lancerAsyncIn } from '../helpers/cli';
 import { makeTempDir } from '../helpers/temp-dir';
 import { repoRoot } from '../helpers/workbench-server';
@@ -109,13 +109,13 @@ describe.skipIf(!runnable)('agents in the task container (real Docker, scripted 
     expect(attempt.stopReason).toBe('finished');
 
     // Both calls went through the proxy on the agents' network, with the run's key; upstream got the real one.
-    expect(server.requests.map((r) => r.scriptIndex)).toEqual([0, 1]);
-    for (const r of server.requests) {
+    expect(modelCalls(server).map((r) => r.scriptIndex)).toEqual([0, 1]);
+    for (const r of modelCalls(server)) {
       expect(r.path).toMatch(api);
       expect(r.headers.authorization).toBe(`Bearer ${KEY}`);
     }
     // The proxy's totals equal what the server sent; the agent's own count agrees.
-    const sent = server.requests.map((r) => r.usageSent!);
+    const sent = modelCalls(server).map((r) => r.usageSent!);
     const sum = (k: 'promptTokens' | 'completionTokens' | 'cachedTokens'): number => sent.reduce((a, u) => a + u[k], 0);
     expect(attempt.usage).toMatchObject({ requests: 2, inputTokens: sum('promptTokens'), outputTokens: sum('completionTokens'), cachedTokens: sum('cachedTokens') });
     expect(attempt.agentUsage).toMatchObject({ inputTokens: sum('promptTokens'), outputTokens: sum('completionTokens') });
@@ -151,7 +151,7 @@ describe.skipIf(!runnable)('agents in the task container (real Docker, scripted 
     expect(output).toContain('MODEL=pong from the model');
     expect(output).toContain('PROMPT=present');
     // The server saw the real key (from the proxy) and the proxy counted what it sent.
-    expect(server.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${KEY}`]);
+    expect(modelCalls(server).map((r) => r.headers.authorization)).toEqual([`Bearer ${KEY}`]);
     expect(attempt.usage).toMatchObject({ requests: 1, inputTokens: 321, outputTokens: 7 });
     expect(attempt.stopReason).toBe('finished');
     // Nothing was fixed: it fails.

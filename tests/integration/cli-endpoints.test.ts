@@ -4,10 +4,14 @@
  * not on stdout or stderr, not in the database file.
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { makeTempDir } from '../helpers/temp-dir';
+import { sampleCsv, sampleIssues } from '../helpers/sample-images';
 import { startScriptedModelServer, type ScriptedModelServer } from '../helpers/scripted-model-server';
 import { repoRoot } from '../helpers/workbench-server';
 
@@ -132,6 +136,32 @@ describe('lancer endpoints', { timeout: 120_000 }, () => {
     expect(both.code).toBe(2);
     const list = await lancer(['endpoints', 'list', '--json']);
     expect((JSON.parse(list.stdout) as { name: string }[]).map((e) => e.name)).toEqual(['scripted']);
+  });
+
+  it('refuses a run on an endpoint whose server does not answer, before any run is made', async () => {
+    expect((await lancer(['import', sampleCsv, '--issues', sampleIssues, '--name', 'sample'])).code).toBe(0);
+    // A port that was free a moment ago: nothing listens there now.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const down = `http://127.0.0.1:${port}/v1`;
+    expect((await lancer(['endpoints', 'add', 'down', '--base-url', down, '--model', 'm'])).code).toBe(0);
+
+    const run = await lancer(['run', '--dataset', 'sample', '--tasks', '9101-manager-0', '--agent', 'builtin', '--endpoint', 'down']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`endpoint down does not answer (GET ${down}/models: connection failed: ECONNREFUSED)`);
+    const bare = await lancer(['run', '--dataset', 'sample', '--tasks', '9101-manager-0', '--agent', 'builtin', '--base-url', down, '--model', 'm']);
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toContain('the model server does not answer');
+    // Nothing was queued: no run full of attempts that never reached a model.
+    const db = new Database(path.join(dir, 'lancer.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) AS n FROM runs').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+    expect((await lancer(['endpoints', 'remove', 'down'])).code).toBe(0);
   });
 
   it('removes the endpoint and its key', async () => {

@@ -1,6 +1,22 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { builtinSolverInputSchema } from '../../../shared/agents';
 import { AgentService, type ResolvedEndpoint } from './agent-service';
+
+/** A real HTTP server on a free loopback port; `answer` decides what every request gets. */
+async function listen(answer: (res: ServerResponse) => void): Promise<{ url: string; paths: string[]; server: Server }> {
+  const paths: string[] = [];
+  const server = createServer((req, res) => {
+    paths.push(`${req.method} ${req.url} ${req.headers.authorization ?? 'no key'}`);
+    answer(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, paths, server };
+}
+
+const close = (server: Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
+
 
 const saved: ResolvedEndpoint = {
   name: 'local',
@@ -59,4 +75,43 @@ describe('the built-in agent as a run solver', () => {
       await service.stop();
     }
   });
+
+  describe('a run refused when its model server gives no answer', () => {
+    it('nothing listening: refused, naming the endpoint and the address it asked', async () => {
+      // A port that was free a moment ago: nothing listens there now.
+      const { url, server } = await listen(() => undefined);
+      await close(server);
+      const service = new AgentService({ resolveEndpoint: () => ({ ...saved, baseUrl: url }) });
+      const spec = service.specFor(builtinSolverInputSchema.parse({ kind: 'builtin', endpoint: 'local' }));
+      await expect(service.checkReady(spec)).rejects.toThrow(`endpoint local does not answer (GET ${url}/models: connection failed: ECONNREFUSED)`);
+      const bare = new AgentService({ env: {} }).specFor(builtinSolverInputSchema.parse({ kind: 'builtin', baseUrl: url, model: 'm' }));
+      await expect(new AgentService({ env: {} }).checkReady(bare)).rejects.toThrow(/^the model server does not answer .*: start the server or fix the base URL$/);
+    });
+
+    it('a server that accepts but never answers: refused once the wait is over', async () => {
+      const { url, server } = await listen(() => undefined); // holds every request open
+      try {
+        const service = new AgentService({ env: {}, serverCheckTimeoutMs: 300 });
+        const spec = service.specFor(builtinSolverInputSchema.parse({ kind: 'builtin', baseUrl: url, model: 'm' }));
+        await expect(service.checkReady(spec)).rejects.toThrow(`GET ${url}/models: no answer within 300 ms`);
+      } finally {
+        server.closeAllConnections();
+        await close(server);
+      }
+    });
+
+    it('any HTTP answer will do, a 404 or a refused key included, and the key is not sent', async () => {
+      for (const status of [200, 404, 401, 503]) {
+        const { url, paths, server } = await listen((res) => res.writeHead(status).end('{}'));
+        try {
+          const service = new AgentService({ resolveEndpoint: () => ({ ...saved, baseUrl: url }) });
+          await service.checkReady(service.specFor(builtinSolverInputSchema.parse({ kind: 'builtin', endpoint: 'local' })));
+          expect(paths).toEqual(['GET /v1/models no key']);
+        } finally {
+          await close(server);
+        }
+      }
+    });
+  });
 });
+

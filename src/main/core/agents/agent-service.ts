@@ -25,6 +25,8 @@ export interface AgentServiceDeps {
   agentCache?: { dirOf(name: string): string; status(name: string): Promise<{ state: string; problem?: string }> };
   /** The network CLI agents solve on, where only the proxy answers (see ContainerRuntime.egressNetwork). */
   egressNetwork?: () => Promise<{ name: string; gateway: string }>;
+  /** Tests: how long checkReady waits for the model server; {@link SERVER_CHECK_TIMEOUT_MS} otherwise. */
+  serverCheckTimeoutMs?: number;
 }
 
 /** The attempt a proxy pass id (`<attemptId>@<n>`) belongs to. */
@@ -39,6 +41,9 @@ export interface AgentAttemptEnd {
   /** CLI agents: the tokens their own log counted. */
   agentUsage?: AgentOwnUsage | null;
 }
+
+/** How long a run's creation waits for the model server to answer at all (checkReady). */
+export const SERVER_CHECK_TIMEOUT_MS = 10_000;
 
 /** The defaults of the reference agent (harness doc §5.1), where a run does not say. */
 export const AGENT_DEFAULTS = { maxTurns: 40, actionTimeoutSec: 300, observationMaxChars: 100_000, wallTimeSec: 3600 } as const;
@@ -110,18 +115,45 @@ export class AgentService {
   }
 
   /**
-   * Refuses a run whose CLI agent cannot start: its binaries not fetched (or damaged), or no
-   * network for agents on this runtime.
+   * Refuses a run that cannot start: its CLI agent's binaries not fetched (or damaged), no
+   * network for agents on this runtime, or a model server that does not answer.
    */
   async checkReady(spec: BuiltinSolverSpec): Promise<void> {
     const agent = spec.agent?.name ?? 'builtin';
-    if (agent === 'builtin') return;
-    if (!this.deps.egressNetwork) throw new AppError('unavailable', 'agents in containers need the Docker runtime (a network where only the proxy answers)');
-    if (agent === 'custom') return;
-    if (!this.deps.agentCache) throw new AppError('unavailable', 'no agent cache here');
-    const status = await this.deps.agentCache.status(agent);
-    if (status.state !== 'ready') {
-      throw new AppError('unavailable', `the ${agent} binaries are ${status.state}${status.problem ? ` (${status.problem})` : ''}: fetch them first (lancer agents fetch ${agent}, or Agents in the New run form)`);
+    if (agent !== 'builtin') {
+      if (!this.deps.egressNetwork) throw new AppError('unavailable', 'agents in containers need the Docker runtime (a network where only the proxy answers)');
+      if (agent !== 'custom') {
+        if (!this.deps.agentCache) throw new AppError('unavailable', 'no agent cache here');
+        const status = await this.deps.agentCache.status(agent);
+        if (status.state !== 'ready') {
+          throw new AppError('unavailable', `the ${agent} binaries are ${status.state}${status.problem ? ` (${status.problem})` : ''}: fetch them first (lancer agents fetch ${agent}, or Agents in the New run form)`);
+        }
+      }
+    }
+    await this.checkServerAnswers(spec);
+  }
+
+  /**
+   * Refuses a run whose model server gives no answer at all: not started yet, a wrong host or
+   * port, a certificate the machine does not trust. A model that keeps failing during an attempt
+   * is the model's failure (the attempt stops with model_error and is graded), so a run started
+   * on a server that is not there would fill with failures that say nothing about the model.
+   * GET {baseUrl}/models, without the key: any HTTP answer will do (many servers list no models,
+   * and an Anthropic-style server wants its key in another header); only no answer refuses.
+   */
+  private async checkServerAnswers(spec: BuiltinSolverSpec): Promise<void> {
+    const url = `${spec.endpoint.baseUrl}/models`;
+    const timeoutMs = this.deps.serverCheckTimeoutMs ?? SERVER_CHECK_TIMEOUT_MS;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    try {
+      const res = await fetch(url, { headers: { accept: 'application/json' }, redirect: 'manual', signal: deadline });
+      await res.body?.cancel();
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const why = deadline.aborted ? `no answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}` : `connection failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`;
+      const name = spec.endpoint.name;
+      const fix = name ? `start the server or fix the endpoint's address (its Test in Settings, or \`lancer endpoints test ${name}\`, says more)` : 'start the server or fix the base URL';
+      throw new AppError('unavailable', `${name ? `endpoint ${name}` : 'the model server'} does not answer (GET ${url}: ${why}): ${fix}`);
     }
   }
 

@@ -203,6 +203,10 @@ export class RunEngine {
       cluster = await this.deps.clusters.describe(input.cluster);
     }
     const runtime = input.cluster !== undefined ? this.deps.clusters!.runtime(input.cluster) : this.deps.runtime;
+    // The solver before the images: a model server that does not answer refuses the run before
+    // the disk budget makes room for its images.
+    const solver: SolverSpec = input.solver.kind === 'builtin' ? this.agentService().specFor(input.solver) : builtinSolverFor(input.solver).spec;
+    if (solver.kind === 'builtin') await this.agentService().checkReady(solver);
 
     const images: RunManifest['images'] = {};
     const profile: RunManifest['profile'] = {};
@@ -231,8 +235,6 @@ export class RunEngine {
     // The disk budget is this machine's: a cluster's nodes keep their own images.
     if (!cluster) await this.deps.imageHooks?.beforeRun([...new Set(Object.values(images).map((i) => i.name))]);
 
-    const solver: SolverSpec = input.solver.kind === 'builtin' ? this.agentService().specFor(input.solver) : builtinSolverFor(input.solver).spec;
-    if (solver.kind === 'builtin') await this.agentService().checkReady(solver);
     const id = newRunId();
     const concurrency = input.concurrency ?? settings.concurrency;
     const manifest: RunManifest = {
