@@ -124,6 +124,7 @@ export async function runCommand(
   if (opts.resume) {
     runId = opts.resume;
     wb.runs.getRun(runId);
+    await wb.engine.checkResume(runId);
   } else {
     if (!opts.dataset) throw new CliError(`--dataset is required\n\n${runHelp}`, 2);
     if (!opts.solver && !opts.agent?.agent) throw new CliError(`--solver or --agent is required\n\n${runHelp}`, 2);

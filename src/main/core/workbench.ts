@@ -181,7 +181,8 @@ export class Workbench {
    */
   async recoverRuns(opts: { resume: boolean }): Promise<string[]> {
     const { orphanedRuns } = await this.engine.recover();
-    if (opts.resume) for (const runId of orphanedRuns) inBackground(`resuming run ${runId}`, this.engine.resume(runId));
+    // A run whose model server is gone is left as it is (logged), for the user to resume later.
+    if (opts.resume) for (const runId of orphanedRuns) inBackground(`resuming run ${runId}`, this.engine.checkResume(runId).then(() => this.engine.resume(runId)));
     return orphanedRuns;
   }
 

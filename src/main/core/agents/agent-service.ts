@@ -145,9 +145,17 @@ export class AgentService {
     const url = `${spec.endpoint.baseUrl}/models`;
     const timeoutMs = this.deps.serverCheckTimeoutMs ?? SERVER_CHECK_TIMEOUT_MS;
     const deadline = AbortSignal.timeout(timeoutMs);
-    try {
+    const ask = async (): Promise<void> => {
       const res = await fetch(url, { headers: { accept: 'application/json' }, redirect: 'manual', signal: deadline });
       await res.body?.cancel();
+    };
+    try {
+      // Once more on a failure before the deadline: the first ask may have gone over a kept-alive
+      // connection of an earlier one that the server has closed since (it restarted, say).
+      await ask().catch((error: unknown) => {
+        if (deadline.aborted) throw error;
+        return ask();
+      });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       const why = deadline.aborted ? `no answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}` : `connection failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`;

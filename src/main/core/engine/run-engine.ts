@@ -632,7 +632,18 @@ export class RunEngine {
     this.emitRun(runId);
   }
 
-  /** Resumes a paused run, or one a crashed process left behind. */
+  /**
+   * Whether a run can be resumed now: not ended, and for an agent run, its agent ready and its
+   * model server answering (as createRun asks): resumed on a server that is gone, every attempt
+   * left would end model_error and count as the model's failure. Callers ask before `resume`.
+   */
+  async checkResume(runId: string): Promise<void> {
+    const { status, manifest } = this.deps.runs.runSettings(runId);
+    if (status === 'finished' || status === 'cancelled') throw new AppError('conflict', `run ${runId} is ${status}`);
+    if (manifest.solver.kind === 'builtin') await this.agentService().checkReady(manifest.solver);
+  }
+
+  /** Resumes a paused run, or one a crashed process left behind (`checkResume` first). */
   resume(runId: string): Promise<void> {
     const { status } = this.deps.runs.runSettings(runId);
     if (status === 'finished' || status === 'cancelled') throw new AppError('conflict', `run ${runId} is ${status}`);

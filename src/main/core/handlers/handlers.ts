@@ -128,7 +128,9 @@ export function createHandlers(wb: Workbench, ports: PlatformPorts = {}): Handle
       wb.engine.pause(runId);
       return runSummary(wb, runId);
     },
-    'runs.resume': ({ runId }) => {
+    'runs.resume': async ({ runId }) => {
+      // Refused here, where the window shows why, rather than in the background.
+      await wb.engine.checkResume(runId);
       inBackground(`resuming run ${runId}`, wb.engine.resume(runId));
       return runSummary(wb, runId);
     },

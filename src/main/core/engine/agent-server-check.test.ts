@@ -1,0 +1,74 @@
+/**
+ * An agent run on a model server that gives no answer is refused, when it is made and when it is
+ * resumed (the engine, the front doors' handler), so that no attempt ends model_error for a
+ * server that is not there. Real SQLite and a real HTTP server; the runtime never starts a
+ * container.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../../../tests/helpers/temp-dir';
+import { importDataset } from '../dataset/importer';
+import { createHandlers } from '../handlers/handlers';
+import { dispatch } from '../handlers/dispatch';
+import { Workbench } from '../workbench';
+import type { ContainerRuntime } from './container-runtime';
+
+const fixtures = path.resolve(import.meta.dirname, '../../../../tests/fixtures');
+
+const idleRuntime: ContainerRuntime = {
+  start: async () => {
+    throw new Error('no container is started in this test');
+  },
+  imageId: async (image) => `sha256:${image.length}`,
+  reap: async () => ({ containers: 0, networks: 0 }),
+  listKept: async () => [],
+  removeKept: async () => false,
+};
+
+/** A model server that answers 404 to everything: enough to count as answering. */
+async function answeringServer(): Promise<{ url: string; server: Server }> {
+  const server = createServer((_req, res) => res.writeHead(404).end());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, server };
+}
+
+describe('an agent run whose model server does not answer', () => {
+  let wb: Workbench;
+  let cleanup: () => void;
+  beforeEach(async () => {
+    const temp = makeTempDir();
+    cleanup = temp.cleanup;
+    wb = new Workbench({ dataDir: temp.dir, version: 'test', transport: 'cli', runtime: idleRuntime });
+    await importDataset(wb.datasets, { path: path.join(fixtures, 'tasks-current.csv'), name: 'official' });
+  });
+  afterEach(async () => {
+    await wb.close();
+    cleanup();
+  });
+
+  it('is made while the server answers; once it is gone, neither a new run nor a resume starts', async () => {
+    const { url, server } = await answeringServer();
+    const solver = { kind: 'builtin' as const, baseUrl: url, model: 'm' };
+    const runId = await wb.engine.createRun({ datasetId: 'official', taskIds: ['601'], solver });
+    await new Promise((resolve) => server.close(resolve));
+
+    await expect(wb.engine.createRun({ datasetId: 'official', taskIds: ['601'], solver })).rejects.toThrow(`the model server does not answer (GET ${url}/models: connection failed: ECONNREFUSED)`);
+    expect(wb.runs.listRuns().map((r) => r.id)).toEqual([runId]);
+
+    await expect(wb.engine.checkResume(runId)).rejects.toThrow('the model server does not answer');
+    // Through the front doors' handler: refused with the reason, the run left as it was.
+    const answer = await dispatch(createHandlers(wb), 'runs.resume', { runId });
+    expect(answer).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringContaining(`GET ${url}/models`) } });
+    expect(wb.runs.runSettings(runId).status).toBe('queued');
+    expect(wb.runs.getRun(runId).tally).toMatchObject({ pending: 1 });
+  });
+
+  it('a run of another solver resumes without asking any server; an ended run cannot resume', async () => {
+    const runId = await wb.engine.createRun({ datasetId: 'official', taskIds: ['601'], solver: { kind: 'gold' } });
+    await expect(wb.engine.checkResume(runId)).resolves.toBeUndefined();
+    wb.engine.cancel(runId);
+    await expect(wb.engine.checkResume(runId)).rejects.toThrow(`run ${runId} is cancelled`);
+  });
+});
