@@ -181,8 +181,20 @@ export class Workbench {
    */
   async recoverRuns(opts: { resume: boolean }): Promise<string[]> {
     const { orphanedRuns } = await this.engine.recover();
-    // A run whose model server is gone is left as it is (logged), for the user to resume later.
-    if (opts.resume) for (const runId of orphanedRuns) inBackground(`resuming run ${runId}`, this.engine.checkResume(runId).then(() => this.engine.resume(runId)));
+    // A run that cannot resume now (its model server is gone) is paused, for the user to resume
+    // once it is back; why is logged, and Resume says it again.
+    if (opts.resume) {
+      for (const runId of orphanedRuns) {
+        const resuming = this.engine.checkResume(runId).then(
+          () => this.engine.resume(runId),
+          (error: unknown) => {
+            this.engine.pause(runId);
+            throw error;
+          },
+        );
+        inBackground(`resuming run ${runId}`, resuming);
+      }
+    }
     return orphanedRuns;
   }
 

@@ -1,6 +1,6 @@
 /**
  * An agent run on a model server that gives no answer is refused, when it is made and when it is
- * resumed (the engine, the front doors' handler), so that no attempt ends model_error for a
+ * resumed (the engine, the front doors' handler, the resume at start-up), so that no attempt ends model_error for a
  * server that is not there. Real SQLite and a real HTTP server; the runtime never starts a
  * container.
  */
@@ -62,6 +62,12 @@ describe('an agent run whose model server does not answer', () => {
     const answer = await dispatch(createHandlers(wb), 'runs.resume', { runId });
     expect(answer).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringContaining(`GET ${url}/models`) } });
     expect(wb.runs.runSettings(runId).status).toBe('queued');
+    expect(wb.runs.getRun(runId).tally).toMatchObject({ pending: 1 });
+
+    // At start-up (the window, serve mode), a run no live process drives is resumed; this one is
+    // paused instead, its attempt still queued, for Resume once the server is back.
+    expect(await wb.recoverRuns({ resume: true })).toEqual([runId]);
+    await expect.poll(() => wb.runs.runSettings(runId).status).toBe('paused');
     expect(wb.runs.getRun(runId).tally).toMatchObject({ pending: 1 });
   });
 
