@@ -36,4 +36,20 @@ describe('waitingReporter', () => {
     report('run.event', run(2, null, 'paused'));
     expect(lines.at(-1)).toBe('run-1: no longer waiting for the Docker daemon (the run is paused)');
   });
+
+  it('names what the run waited for: an agent run waits for its model server', () => {
+    const lines: string[] = [];
+    const report = waitingReporter('run-1', (l) => lines.push(l));
+    const why = 'waiting for the model server (GET http://127.0.0.1:8080/v1/models: connection failed: ECONNREFUSED); nothing is started until it answers';
+    report('run.event', run(1, why));
+    report('run.event', run(2, null));
+    report('run.event', run(3, why));
+    report('run.event', run(4, null, 'paused'));
+    expect(lines).toEqual([
+      `run-1: ${why}`,
+      'run-1: the model server answers again; carrying on',
+      `run-1: ${why}`,
+      'run-1: no longer waiting for the model server (the run is paused)',
+    ]);
+  });
 });

@@ -1,9 +1,10 @@
 /**
- * `lancer run`'s view of a run that waits for the Docker daemon: one stderr line when the wait
- * begins, with the reason, and one when it ends, so a run that seems stuck says why.
+ * `lancer run`'s view of a run that waits for the Docker daemon or its model server: one stderr
+ * line when the wait begins, with the reason, and one when it ends, so a run that seems stuck
+ * says why.
  */
 import type { EventListener } from '../main/core/events';
-import type { RunEvent } from '../shared/runs';
+import { waitingFor, type RunEvent } from '../shared/runs';
 
 /** An event listener that reports `runId`'s waiting state changes through `progress`. */
 export function waitingReporter(runId: string, progress: (line: string) => void): EventListener {
@@ -14,9 +15,10 @@ export function waitingReporter(runId: string, progress: (line: string) => void)
     if (event.runId !== runId || event.type !== 'run' || event.waiting === undefined) return;
     const waiting = event.waiting ?? null;
     if (waiting === last) return;
+    const waited = last === null ? null : waitingFor(last);
     last = waiting;
     if (waiting !== null) progress(`${runId}: ${waiting}`);
-    else if (event.status === 'running') progress(`${runId}: the Docker daemon answers again; carrying on`);
-    else progress(`${runId}: no longer waiting for the Docker daemon (the run is ${event.status})`);
+    else if (event.status === 'running') progress(`${runId}: ${waited} answers again; carrying on`);
+    else progress(`${runId}: no longer waiting for ${waited} (the run is ${event.status})`);
   };
 }

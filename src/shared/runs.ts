@@ -199,8 +199,9 @@ export interface RunSummary {
   tally: Tally;
   /**
    * Set while a running run waits for something outside the tasks (the Docker daemon stopped
-   * answering): why it waits. Nothing is started and no try is spent meanwhile; the run carries
-   * on by itself. Null (or absent, from older writers) when it does not wait.
+   * answering, or an agent run's model server): why it waits, `waiting for <what> (<reason>)…`.
+   * Nothing is started meanwhile; the run carries on by itself. Null (or absent, from older
+   * writers) when it does not wait.
    */
   waiting?: string | null;
   /** Agent runs: tokens and dollars spent, every try included; null for other solvers. */
@@ -269,4 +270,9 @@ export interface KeptContainer {
   attemptId: string;
   image: string;
   createdAt: string;
+}
+
+/** What a run's `waiting` says it waits for: `the Docker daemon`, `the model server`. */
+export function waitingFor(waiting: string): string {
+  return /^waiting for (.+?) \(/.exec(waiting)?.[1] ?? 'the Docker daemon';
 }

@@ -77,6 +77,8 @@ export interface ScriptedModelServerOptions {
   rejectTools?: boolean;
   /** Report no usage in any reply. */
   omitUsage?: boolean;
+  /** Listen on this port (a server coming back where an earlier one was); a free one otherwise. */
+  port?: number;
 }
 
 export interface ScriptedModelServer {
@@ -201,7 +203,7 @@ export async function startScriptedModelServer(opts: ScriptedModelServerOptions)
     }
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/v1`,

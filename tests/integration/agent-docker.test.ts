@@ -44,7 +44,8 @@ describe.skipIf(!runnable)('the built-in agent on the sample benchmark (real Doc
   beforeAll(async () => {
     await ensureSampleImages();
     ({ dir, cleanup } = makeTempDir('lancer-agent-'));
-    wb = new Workbench({ dataDir: dir, version: 'test', transport: 'cli' });
+    // Failed model calls retried after tens of milliseconds, not seconds: one test waits them all out.
+    wb = new Workbench({ dataDir: dir, version: 'test', transport: 'cli', modelRetry: { baseDelayMs: 20, maxDelayMs: 100 } });
     await importDataset(wb.datasets, { path: sampleCsv, issuesDir: sampleIssues, name: 'sample' });
     process.env[KEY_ENV] = KEY;
   }, 10 * MINUTE);
@@ -180,6 +181,76 @@ describe.skipIf(!runnable)('the built-in agent on the sample benchmark (real Doc
     const last = server.requests.at(-1)?.body as { tools?: unknown };
     expect(last.tools).toBeUndefined();
   }, 3 * MINUTE);
+
+  it('a model server that goes away: the attempt it cut off ends model_error, the run waits for it, then carries on', async () => {
+    const task = wb.datasets.getTask('sample/9102-manager-0');
+    const gone = await serve([]);
+    const runId = await wb.engine.createRun({
+      datasetId: 'sample',
+      taskIds: ['9101-manager-0', '9102-manager-0'],
+      solver: { kind: 'builtin', baseUrl: gone.url, model: 'scripted-model', apiKeyEnv: KEY_ENV, protocol: 'tools' },
+      concurrency: 1,
+    });
+    // The server answered when the run was made; it is gone when the run starts.
+    await gone.close();
+    const driving = wb.engine.start(runId);
+    await expect
+      .poll(() => wb.runs.getRun(runId).waiting, { timeout: 2 * MINUTE, interval: 100 })
+      .toBe(`waiting for the model server (GET ${gone.url}/models: connection failed: ECONNREFUSED); nothing is started until it answers`);
+    const cutOff = wb.runs.getRun(runId).attempts;
+    expect(cutOff.map((a) => [a.questionId, a.state, a.stopReason])).toEqual([
+      ['9101-manager-0', 'failed', 'model_error'],
+      ['9102-manager-0', 'queued', null],
+    ]);
+
+    // Back on the same address: the run carries on by itself with the task it held back.
+    const port = Number(new URL(gone.url).port);
+    const back = await startScriptedModelServer({
+      script: [{ toolCalls: [{ name: 'submit_decision', arguments: { selected_proposal_id: task.correctProposalId } }] }, { toolCalls: [{ name: 'finish', arguments: {} }] }],
+      requireKey: KEY,
+      port,
+    });
+    servers.push(back);
+    await driving;
+    const run = wb.runs.getRun(runId);
+    expect(run.status).toBe('finished');
+    expect(run.waiting ?? null).toBeNull();
+    expect(run.attempts.find((a) => a.questionId === '9102-manager-0')).toMatchObject({ state: 'passed', stopReason: 'finished' });
+    expect(modelCalls(back).filter((r) => r.path.endsWith('/chat/completions'))).toHaveLength(2);
+  }, 5 * MINUTE);
+
+  it('paused while it waits for the model server: the wait ends with the drive, and Resume asks the server again', async () => {
+    const task = wb.datasets.getTask('sample/9104-manager-0');
+    const gone = await serve([]);
+    const runId = await wb.engine.createRun({
+      datasetId: 'sample',
+      taskIds: ['9103-manager-0', '9104-manager-0'],
+      solver: { kind: 'builtin', baseUrl: gone.url, model: 'scripted-model', apiKeyEnv: KEY_ENV, protocol: 'tools' },
+      concurrency: 1,
+    });
+    await gone.close();
+    const driving = wb.engine.start(runId);
+    await expect.poll(() => wb.runs.getRun(runId).waiting ?? '', { timeout: 2 * MINUTE, interval: 100 }).toMatch(/^waiting for the model server/);
+    wb.engine.pause(runId);
+    await driving;
+    expect(wb.runs.getRun(runId)).toMatchObject({ status: 'paused', waiting: null });
+    await expect(wb.engine.checkResume(runId)).rejects.toThrow(`GET ${gone.url}/models: connection failed: ECONNREFUSED`);
+
+    const back = await startScriptedModelServer({
+      script: [{ toolCalls: [{ name: 'submit_decision', arguments: { selected_proposal_id: task.correctProposalId } }] }, { toolCalls: [{ name: 'finish', arguments: {} }] }],
+      requireKey: KEY,
+      port: Number(new URL(gone.url).port),
+    });
+    servers.push(back);
+    await wb.engine.checkResume(runId);
+    await wb.engine.resume(runId);
+    const run = wb.runs.getRun(runId);
+    expect(run.status).toBe('finished');
+    expect(run.attempts.map((a) => [a.questionId, a.state])).toEqual([
+      ['9103-manager-0', 'failed'],
+      ['9104-manager-0', 'passed'],
+    ]);
+  }, 5 * MINUTE);
 
   it('a budget hit mid-attempt stops the attempt with reason budget and no further upstream call', async () => {
     const server = await serve([

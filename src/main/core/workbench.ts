@@ -15,6 +15,7 @@ import { DockerRuntime } from './engine/docker-runtime';
 import type { ContainerRuntime } from './engine/container-runtime';
 import { RunEngine } from './engine/run-engine';
 import { AgentService } from './agents/agent-service';
+import type { RetryPolicy } from './agents/builtin/types';
 import { DatasetRepo } from './store/dataset-repo';
 import { RunRepo } from './store/run-repo';
 import { ArtifactStore } from './live/artifact-store';
@@ -49,6 +50,8 @@ export interface WorkbenchOptions {
    * composition root may supply an OS-keychain (safeStorage) store instead.
    */
   secrets?: SecretStore;
+  /** Tests: the built-in agent's retries of a failed model call, shorter than its defaults. */
+  modelRetry?: Partial<RetryPolicy>;
 }
 
 /** A short stable id of a data dir, for the container labels. */
@@ -117,6 +120,7 @@ export class Workbench {
       egressNetwork: runtime.egressNetwork ? () => runtime.egressNetwork!() : undefined,
       // Saved endpoints (Settings › Model endpoints, `lancer endpoints`), their keys resolved at run time.
       resolveEndpoint: (name) => this.endpoints.resolveEndpoint(name),
+      modelRetry: options.modelRetry,
       // The raw model exchanges of an attempt (keys removed), compressed, beside its other artifacts.
       storeRaw: (attemptId, name, gzipped) => {
         try {

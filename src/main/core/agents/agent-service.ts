@@ -7,6 +7,7 @@ import type { AgentChoice, AgentOwnUsage, BuiltinSolverInput, BuiltinSolverSpec,
 import { AppError } from '../../../shared/result';
 import type { SolveContext, Solver } from '../solvers/solver';
 import { createBuiltinAgent, type AgentStep } from './builtin/builtin-agent';
+import type { RetryPolicy } from './builtin/types';
 import { solveWithCliAgent } from './cli/cli-agent-solver';
 import { containerCacheDir, profileOf } from './cli/profiles';
 import { MeteringProxy } from './proxy';
@@ -27,6 +28,8 @@ export interface AgentServiceDeps {
   egressNetwork?: () => Promise<{ name: string; gateway: string }>;
   /** Tests: how long checkReady waits for the model server; {@link SERVER_CHECK_TIMEOUT_MS} otherwise. */
   serverCheckTimeoutMs?: number;
+  /** Tests: the built-in agent's retries of a failed model call (its defaults otherwise). */
+  modelRetry?: Partial<RetryPolicy>;
 }
 
 /** The attempt a proxy pass id (`<attemptId>@<n>`) belongs to. */
@@ -142,6 +145,18 @@ export class AgentService {
    * and an Anthropic-style server wants its key in another header); only no answer refuses.
    */
   private async checkServerAnswers(spec: BuiltinSolverSpec): Promise<void> {
+    const why = await this.serverSilence(spec);
+    if (why === null) return;
+    const name = spec.endpoint.name;
+    const fix = name ? `start the server or fix the endpoint's address (its Test in Settings, or \`lancer endpoints test ${name}\`, says more)` : 'start the server or fix the base URL';
+    throw new AppError('unavailable', `${name ? `endpoint ${name}` : 'the model server'} does not answer (${why}): ${fix}`);
+  }
+
+  /**
+   * Null when the run's model server gives any HTTP answer to GET {baseUrl}/models (without the
+   * key), else why not: `GET <url>: connection failed: ECONNREFUSED`, `… no answer within 10 s`.
+   */
+  async serverSilence(spec: BuiltinSolverSpec): Promise<string | null> {
     const url = `${spec.endpoint.baseUrl}/models`;
     const timeoutMs = this.deps.serverCheckTimeoutMs ?? SERVER_CHECK_TIMEOUT_MS;
     const deadline = AbortSignal.timeout(timeoutMs);
@@ -156,12 +171,11 @@ export class AgentService {
         if (deadline.aborted) throw error;
         return ask();
       });
+      return null;
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       const why = deadline.aborted ? `no answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}` : `connection failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`;
-      const name = spec.endpoint.name;
-      const fix = name ? `start the server or fix the endpoint's address (its Test in Settings, or \`lancer endpoints test ${name}\`, says more)` : 'start the server or fix the base URL';
-      throw new AppError('unavailable', `${name ? `endpoint ${name}` : 'the model server'} does not answer (GET ${url}: ${why}): ${fix}`);
+      return `GET ${url}: ${why}`;
     }
   }
 
@@ -268,6 +282,7 @@ export class AgentService {
               model: spec.endpoint.model,
               params: spec.endpoint.params,
               contextTokens: spec.endpoint.contextTokens ?? undefined,
+              ...(this.deps.modelRetry ? { retry: this.deps.modelRetry } : {}),
               limits: {
                 maxTurns: spec.limits.maxTurns,
                 actionTimeoutSec: spec.limits.actionTimeoutSec,

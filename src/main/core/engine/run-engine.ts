@@ -83,12 +83,17 @@ interface ActiveRun {
   done: Promise<void>;
   /** True while the run waits for the Docker daemon to answer again. */
   waitingForDaemon?: boolean;
+  /** True while an agent run waits for its model server to answer again. */
+  waitingForModel?: boolean;
   /**
    * Containers of graded attempts still being removed: their slot is already free for the next
    * attempt, but the run is not finished (nor the drive over) until they are gone.
    */
   removing: Set<Promise<void>>;
 }
+
+/** How often a run waiting for its model server asks again: doubling from `initial` to `max`. */
+const MODEL_SERVER_BACKOFF_MS = { initial: 1000, max: 30_000 };
 
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -325,6 +330,10 @@ export class RunEngine {
       if (settings.status === 'cancelled' || active.controller.signal.aborted) break;
       // While the Docker daemon is away nothing starts: an attempt would only fail at once.
       if (settings.status === 'running' && this.daemon?.down) this.waitForDaemon(runId, active);
+      // Nor while an agent run's model server is gone (see holdWhileModelServerAway).
+      else if (settings.status === 'running' && active.waitingForModel) {
+        // Woken when it answers again, or by a pause or cancel.
+      }
       else if (settings.status === 'running' && this.runBudgetSpent(runId, settings.solver)) {
         // The run's dollar cap is spent: nothing new starts; what is queued ends, saying why.
         this.deps.runs.cancelQueued(runId, `budget_exceeded: the run's budget of $${(settings.solver as BuiltinSolverSpec).budgetUsd} is spent`);
@@ -622,6 +631,41 @@ export class RunEngine {
       this.emitAttempt(next);
     }
     this.emitRun(attempt.runId);
+    if (run.solver.kind === 'builtin' && this.deps.runs.attempt(attempt.id).stopReason === 'model_error') {
+      await this.holdWhileModelServerAway(attempt.runId, active, run.solver);
+    }
+  }
+
+  /**
+   * After an agent attempt stopped with model_error: if the model server now gives no answer at
+   * all, the run starts nothing new until it does (asking with backoff), as for a Docker outage.
+   * The attempt itself stays as it ended (a model that keeps failing is the model's failure, and
+   * the engine cannot tell from here when the server went), but the rest of the run is not spent
+   * on a server that is not there. Asked before the attempt's slot is given back, so no attempt
+   * is claimed meanwhile.
+   */
+  private async holdWhileModelServerAway(runId: string, active: ActiveRun, solver: BuiltinSolverSpec): Promise<void> {
+    if (active.waitingForModel) return;
+    const silence = await this.agentService().serverSilence(solver);
+    if (silence === null || this.active.get(runId) !== active || active.controller.signal.aborted) return;
+    active.waitingForModel = true;
+    this.deps.runs.setWaiting(runId, `waiting for the model server (${silence}); nothing is started until it answers`);
+    this.emitRun(runId);
+    void (async () => {
+      // Still this drive, still running: a pause, a cancel or a shutdown ends the wait (and a
+      // resume asks the server again itself).
+      const driving = (): boolean => this.active.get(runId) === active && !active.controller.signal.aborted && this.deps.runs.runSettings(runId).status === 'running';
+      for (let delayMs = MODEL_SERVER_BACKOFF_MS.initial; driving(); delayMs = Math.min(delayMs * 2, MODEL_SERVER_BACKOFF_MS.max)) {
+        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+        if (driving() && (await this.agentService().serverSilence(solver)) === null) break;
+      }
+      active.waitingForModel = false;
+      if (driving()) {
+        this.deps.runs.setWaiting(runId, null);
+        this.emitRun(runId);
+      }
+      active.wake();
+    })().catch((error: unknown) => logBackgroundFailure(`waiting for the model server of run ${runId}`, error));
   }
 
   pause(runId: string): void {

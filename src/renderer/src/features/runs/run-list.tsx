@@ -3,7 +3,7 @@
  * agent's run also its tokens and dollars, and dollars spent per dollar earned.
  */
 import type { ReactElement } from 'react';
-import type { RunSummary } from '../../../../shared/runs';
+import { waitingFor, type RunSummary } from '../../../../shared/runs';
 import { OutcomeBar } from './charts';
 import { formatSpentPerEarned, formatTokens, formatUsd, totalTokens } from '../agent/usage-format';
 import { formatDateTime, formatDollars, formatCount, shortRunId, solverShort } from './format';
@@ -29,7 +29,7 @@ export function RunList({ runs, openId }: { runs: readonly RunSummary[]; openId:
                 <RunStatusBadge status={run.status} />
                 {run.waiting && (
                   <span className="badge status-waiting" title={run.waiting}>
-                    waiting for Docker
+                    {waitingFor(run.waiting) === 'the model server' ? 'waiting for the model' : 'waiting for Docker'}
                   </span>
                 )}
               </span>
