@@ -85,6 +85,8 @@ interface ActiveRun {
   waitingForDaemon?: boolean;
   /** True while an agent run waits for its model server to answer again. */
   waitingForModel?: boolean;
+  /** Ends the model server wait's current sleep at once (the drive ended). */
+  endModelWait?: () => void;
   /**
    * Containers of graded attempts still being removed: their slot is already free for the next
    * attempt, but the run is not finished (nor the drive over) until they are gone.
@@ -313,6 +315,7 @@ export class RunEngine {
     active.done = this.drive(runId, active, (w) => (wake = w)).finally(async () => {
       this.flushLogs();
       this.active.delete(runId);
+      active.endModelWait?.();
       // No run left in this process: a holder made for an attempt that will not come goes.
       if (this.active.size === 0) await this.deps.runtime.releaseSpares?.().catch((error: unknown) => logBackgroundFailure('removing spare network holders', error));
     });
@@ -656,9 +659,18 @@ export class RunEngine {
       // resume asks the server again itself).
       const driving = (): boolean => this.active.get(runId) === active && !active.controller.signal.aborted && this.deps.runs.runSettings(runId).status === 'running';
       for (let delayMs = MODEL_SERVER_BACKOFF_MS.initial; driving(); delayMs = Math.min(delayMs * 2, MODEL_SERVER_BACKOFF_MS.max)) {
-        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+        // Not unref'd: a CLI run waiting for its server may have nothing else keeping it alive.
+        // The drive's end cuts the sleep short, so a paused or cancelled run does not linger.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delayMs);
+          active.endModelWait = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
         if (driving() && (await this.agentService().serverSilence(solver)) === null) break;
       }
+      active.endModelWait = undefined;
       active.waitingForModel = false;
       if (driving()) {
         this.deps.runs.setWaiting(runId, null);
