@@ -4,7 +4,8 @@
  * says why.
  */
 import type { EventListener } from '../main/core/events';
-import { waitingFor, type RunEvent } from '../shared/runs';
+import type { RunEvent } from '../shared/runs';
+import { waitingFor } from '../shared/waiting';
 
 /** An event listener that reports `runId`'s waiting state changes through `progress`. */
 export function waitingReporter(runId: string, progress: (line: string) => void): EventListener {

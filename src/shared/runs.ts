@@ -271,8 +271,3 @@ export interface KeptContainer {
   image: string;
   createdAt: string;
 }
-
-/** What a run's `waiting` says it waits for: `the Docker daemon`, `the model server`. */
-export function waitingFor(waiting: string): string {
-  return /^waiting for (.+?) \(/.exec(waiting)?.[1] ?? 'the Docker daemon';
-}

@@ -3,7 +3,8 @@
  * agent's run also its tokens and dollars, and dollars spent per dollar earned.
  */
 import type { ReactElement } from 'react';
-import { waitingFor, type RunSummary } from '../../../../shared/runs';
+import type { RunSummary } from '../../../../shared/runs';
+import { waitingFor } from '../../../../shared/waiting';
 import { OutcomeBar } from './charts';
 import { formatSpentPerEarned, formatTokens, formatUsd, totalTokens } from '../agent/usage-format';
 import { formatDateTime, formatDollars, formatCount, shortRunId, solverShort } from './format';
