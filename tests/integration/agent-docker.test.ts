@@ -182,35 +182,46 @@ describe.skipIf(!runnable)('the built-in agent on the sample benchmark (real Doc
     expect(last.tools).toBeUndefined();
   }, 3 * MINUTE);
 
-  it('a model server that goes away: the attempt it cut off ends model_error, the run waits for it, then carries on', async () => {
-    const task = wb.datasets.getTask('sample/9102-manager-0');
+  /**
+   * A run of two manager tasks, made while its server answers; the server then goes and the run
+   * starts. Resolves once the run waits for the server (its first attempt cut off).
+   */
+  async function runWhoseServerGoes(taskIds: [string, string]): Promise<{ runId: string; url: string; driving: Promise<void> }> {
     const gone = await serve([]);
     const runId = await wb.engine.createRun({
       datasetId: 'sample',
-      taskIds: ['9101-manager-0', '9102-manager-0'],
+      taskIds,
       solver: { kind: 'builtin', baseUrl: gone.url, model: 'scripted-model', apiKeyEnv: KEY_ENV, protocol: 'tools' },
       concurrency: 1,
     });
-    // The server answered when the run was made; it is gone when the run starts.
     await gone.close();
     const driving = wb.engine.start(runId);
-    await expect
-      .poll(() => wb.runs.getRun(runId).waiting, { timeout: 2 * MINUTE, interval: 100 })
-      .toBe(`waiting for the model server (GET ${gone.url}/models: connection failed: ECONNREFUSED); nothing is started until it answers`);
-    const cutOff = wb.runs.getRun(runId).attempts;
-    expect(cutOff.map((a) => [a.questionId, a.state, a.stopReason])).toEqual([
+    await expect.poll(() => wb.runs.getRun(runId).waiting ?? '', { timeout: 2 * MINUTE, interval: 100 }).toMatch(/^waiting for the model server/);
+    return { runId, url: gone.url, driving };
+  }
+
+  /** The server back at `url`, scripted to hire the right proposal of manager task `questionId`. */
+  async function serverBack(url: string, questionId: string): Promise<ScriptedModelServer> {
+    const task = wb.datasets.getTask(`sample/${questionId}`);
+    const back = await startScriptedModelServer({
+      script: [{ toolCalls: [{ name: 'submit_decision', arguments: { selected_proposal_id: task.correctProposalId } }] }, { toolCalls: [{ name: 'finish', arguments: {} }] }],
+      requireKey: KEY,
+      port: Number(new URL(url).port),
+    });
+    servers.push(back);
+    return back;
+  }
+
+  it('a model server that goes away: the attempt it cut off ends model_error, the run waits for it, then carries on', async () => {
+    const { runId, url, driving } = await runWhoseServerGoes(['9101-manager-0', '9102-manager-0']);
+    expect(wb.runs.getRun(runId).waiting).toBe(`waiting for the model server (GET ${url}/models: connection failed: ECONNREFUSED); nothing is started until it answers`);
+    expect(wb.runs.getRun(runId).attempts.map((a) => [a.questionId, a.state, a.stopReason])).toEqual([
       ['9101-manager-0', 'failed', 'model_error'],
       ['9102-manager-0', 'queued', null],
     ]);
 
     // Back on the same address: the run carries on by itself with the task it held back.
-    const port = Number(new URL(gone.url).port);
-    const back = await startScriptedModelServer({
-      script: [{ toolCalls: [{ name: 'submit_decision', arguments: { selected_proposal_id: task.correctProposalId } }] }, { toolCalls: [{ name: 'finish', arguments: {} }] }],
-      requireKey: KEY,
-      port,
-    });
-    servers.push(back);
+    const back = await serverBack(url, '9102-manager-0');
     await driving;
     const run = wb.runs.getRun(runId);
     expect(run.status).toBe('finished');
@@ -220,28 +231,13 @@ describe.skipIf(!runnable)('the built-in agent on the sample benchmark (real Doc
   }, 5 * MINUTE);
 
   it('paused while it waits for the model server: the wait ends with the drive, and Resume asks the server again', async () => {
-    const task = wb.datasets.getTask('sample/9104-manager-0');
-    const gone = await serve([]);
-    const runId = await wb.engine.createRun({
-      datasetId: 'sample',
-      taskIds: ['9103-manager-0', '9104-manager-0'],
-      solver: { kind: 'builtin', baseUrl: gone.url, model: 'scripted-model', apiKeyEnv: KEY_ENV, protocol: 'tools' },
-      concurrency: 1,
-    });
-    await gone.close();
-    const driving = wb.engine.start(runId);
-    await expect.poll(() => wb.runs.getRun(runId).waiting ?? '', { timeout: 2 * MINUTE, interval: 100 }).toMatch(/^waiting for the model server/);
+    const { runId, url, driving } = await runWhoseServerGoes(['9103-manager-0', '9104-manager-0']);
     wb.engine.pause(runId);
     await driving;
     expect(wb.runs.getRun(runId)).toMatchObject({ status: 'paused', waiting: null });
-    await expect(wb.engine.checkResume(runId)).rejects.toThrow(`GET ${gone.url}/models: connection failed: ECONNREFUSED`);
+    await expect(wb.engine.checkResume(runId)).rejects.toThrow(`GET ${url}/models: connection failed: ECONNREFUSED`);
 
-    const back = await startScriptedModelServer({
-      script: [{ toolCalls: [{ name: 'submit_decision', arguments: { selected_proposal_id: task.correctProposalId } }] }, { toolCalls: [{ name: 'finish', arguments: {} }] }],
-      requireKey: KEY,
-      port: Number(new URL(gone.url).port),
-    });
-    servers.push(back);
+    await serverBack(url, '9104-manager-0');
     await wb.engine.checkResume(runId);
     await wb.engine.resume(runId);
     const run = wb.runs.getRun(runId);

@@ -1,31 +1,16 @@
 /**
  * An agent run on a model server that gives no answer is refused, when it is made and when it is
- * resumed (the engine, the front doors' handler, the resume at start-up), so that no attempt ends model_error for a
- * server that is not there. Real SQLite and a real HTTP server; the runtime never starts a
- * container.
+ * resumed (the engine, the front doors' handler, the resume at start-up), so that no attempt
+ * ends model_error for a server that is not there. Real SQLite and a real HTTP server; the
+ * runtime never starts a container.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTempDir } from '../../../../tests/helpers/temp-dir';
-import { importDataset } from '../dataset/importer';
+import { describe, expect, it } from 'vitest';
+import { useLedgerWorkbench } from '../../../../tests/helpers/ledger-workbench';
 import { createHandlers } from '../handlers/handlers';
 import { dispatch } from '../handlers/dispatch';
-import { Workbench } from '../workbench';
-import type { ContainerRuntime } from './container-runtime';
-
-const fixtures = path.resolve(import.meta.dirname, '../../../../tests/fixtures');
-
-const idleRuntime: ContainerRuntime = {
-  start: async () => {
-    throw new Error('no container is started in this test');
-  },
-  imageId: async (image) => `sha256:${image.length}`,
-  reap: async () => ({ containers: 0, networks: 0 }),
-  listKept: async () => [],
-  removeKept: async () => false,
-};
+import type { Workbench } from '../workbench';
 
 /** A model server that answers 404 to everything: enough to count as answering. */
 async function answeringServer(): Promise<{ url: string; server: Server }> {
@@ -36,17 +21,7 @@ async function answeringServer(): Promise<{ url: string; server: Server }> {
 
 describe('an agent run whose model server does not answer', () => {
   let wb: Workbench;
-  let cleanup: () => void;
-  beforeEach(async () => {
-    const temp = makeTempDir();
-    cleanup = temp.cleanup;
-    wb = new Workbench({ dataDir: temp.dir, version: 'test', transport: 'cli', runtime: idleRuntime });
-    await importDataset(wb.datasets, { path: path.join(fixtures, 'tasks-current.csv'), name: 'official' });
-  });
-  afterEach(async () => {
-    await wb.close();
-    cleanup();
-  });
+  useLedgerWorkbench((made) => (wb = made));
 
   it('is made while the server answers; once it is gone, neither a new run nor a resume starts', async () => {
     const { url, server } = await answeringServer();

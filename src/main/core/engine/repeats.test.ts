@@ -3,39 +3,14 @@
  * container): N independent attempts per task, queued attempt-major; gold failures across gold
  * runs make a task suspect, and a run can leave suspect tasks out with the exclusion recorded.
  */
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AttemptOutcome, SolverSpec } from '../../../shared/runs';
-import { makeTempDir } from '../../../../tests/helpers/temp-dir';
-import { importDataset } from '../dataset/importer';
-import { Workbench } from '../workbench';
-import type { ContainerRuntime } from './container-runtime';
-
-const fixtures = path.resolve(import.meta.dirname, '../../../../tests/fixtures');
-
-const idleRuntime: ContainerRuntime = {
-  start: async () => {
-    throw new Error('no container is started in this test');
-  },
-  imageId: async (image) => `sha256:${image.length}`,
-  reap: async () => ({ containers: 0, networks: 0 }),
-  listKept: async () => [],
-  removeKept: async () => false,
-};
+import { useLedgerWorkbench } from '../../../../tests/helpers/ledger-workbench';
+import type { Workbench } from '../workbench';
 
 describe('repeats and suspect tasks', () => {
   let wb: Workbench;
-  let cleanup: () => void;
-  beforeEach(async () => {
-    const temp = makeTempDir();
-    cleanup = temp.cleanup;
-    wb = new Workbench({ dataDir: temp.dir, version: 'test', transport: 'cli', runtime: idleRuntime });
-    await importDataset(wb.datasets, { path: path.join(fixtures, 'tasks-current.csv'), name: 'official' });
-  });
-  afterEach(async () => {
-    await wb.close();
-    cleanup();
-  });
+  useLedgerWorkbench((made) => (wb = made));
 
   /** A finished run written straight into the ledger, one outcome per (task, attempt). */
   function finishedRun(id: string, solver: SolverSpec, outcomes: [string, number, AttemptOutcome][]): void {
