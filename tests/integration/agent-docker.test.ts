@@ -235,11 +235,11 @@ describe.skipIf(!runnable)('the built-in agent on the sample benchmark (real Doc
     wb.engine.pause(runId);
     await driving;
     expect(wb.runs.getRun(runId)).toMatchObject({ status: 'paused', waiting: null });
-    await expect(wb.engine.checkResume(runId)).rejects.toThrow(`GET ${url}/models: connection failed: ECONNREFUSED`);
+    await expect(wb.engine.resume(runId)).rejects.toThrow(`GET ${url}/models: connection failed: ECONNREFUSED`);
+    expect(wb.runs.getRun(runId).status).toBe('paused');
 
     await serverBack(url, '9104-manager-0');
-    await wb.engine.checkResume(runId);
-    await wb.engine.resume(runId);
+    await (await wb.engine.resume(runId)).done;
     const run = wb.runs.getRun(runId);
     expect(run.status).toBe('finished');
     expect(run.attempts.map((a) => [a.questionId, a.state])).toEqual([

@@ -4,8 +4,6 @@
  * not on stdout or stderr, not in the database file.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,12 +138,10 @@ describe('lancer endpoints', { timeout: 120_000 }, () => {
 
   it('refuses a run on an endpoint whose server does not answer, before any run is made', async () => {
     expect((await lancer(['import', sampleCsv, '--issues', sampleIssues, '--name', 'sample'])).code).toBe(0);
-    // A port that was free a moment ago: nothing listens there now.
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
-    const down = `http://127.0.0.1:${port}/v1`;
+    // Where a server answered a moment ago: nothing listens there now.
+    const gone = await startScriptedModelServer({ script: [] });
+    await gone.close();
+    const down = gone.url;
     expect((await lancer(['endpoints', 'add', 'down', '--base-url', down, '--model', 'm'])).code).toBe(0);
 
     const run = await lancer(['run', '--dataset', 'sample', '--tasks', '9101-manager-0', '--agent', 'builtin', '--endpoint', 'down']);

@@ -124,6 +124,8 @@ export async function runCommand(
   if (opts.resume) {
     runId = opts.resume;
     wb.runs.getRun(runId);
+    // Refused before anything is printed. The drive below is `start`, as for a new run: this
+    // process has no drive of it yet, and `start` marks it running.
     await wb.engine.checkResume(runId);
   } else {
     if (!opts.dataset) throw new CliError(`--dataset is required\n\n${runHelp}`, 2);
@@ -213,7 +215,7 @@ export async function runCommand(
   const offWaiting = wb.events.subscribe(waitingReporter(runId, (line) => (status ? status.print(line) : ctx.progress(line))));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  await (opts.resume ? wb.engine.resume(runId) : wb.engine.start(runId));
+  await wb.engine.start(runId);
   off();
   clearInterval(ticker);
   redraw();

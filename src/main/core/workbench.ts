@@ -189,8 +189,8 @@ export class Workbench {
     // once it is back; why is logged, and Resume says it again.
     if (opts.resume) {
       for (const runId of orphanedRuns) {
-        const resuming = this.engine.checkResume(runId).then(
-          () => this.engine.resume(runId),
+        const resuming = this.engine.resume(runId).then(
+          ({ done }) => done,
           (error: unknown) => {
             this.engine.pause(runId);
             throw error;

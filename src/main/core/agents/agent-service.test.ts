@@ -17,7 +17,6 @@ async function listen(answer: (res: ServerResponse) => void): Promise<{ url: str
 
 const close = (server: Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
 
-
 const saved: ResolvedEndpoint = {
   name: 'local',
   baseUrl: 'http://127.0.0.1:8080/v1',
@@ -114,4 +113,3 @@ describe('the built-in agent as a run solver', () => {
     });
   });
 });
-

@@ -46,7 +46,7 @@ export interface AgentAttemptEnd {
 }
 
 /** How long a run's creation waits for the model server to answer at all (checkReady). */
-export const SERVER_CHECK_TIMEOUT_MS = 10_000;
+const SERVER_CHECK_TIMEOUT_MS = 10_000;
 
 /** The defaults of the reference agent (harness doc §5.1), where a run does not say. */
 export const AGENT_DEFAULTS = { maxTurns: 40, actionTimeoutSec: 300, observationMaxChars: 100_000, wallTimeSec: 3600 } as const;
@@ -123,14 +123,12 @@ export class AgentService {
    */
   async checkReady(spec: BuiltinSolverSpec): Promise<void> {
     const agent = spec.agent?.name ?? 'builtin';
-    if (agent !== 'builtin') {
-      if (!this.deps.egressNetwork) throw new AppError('unavailable', 'agents in containers need the Docker runtime (a network where only the proxy answers)');
-      if (agent !== 'custom') {
-        if (!this.deps.agentCache) throw new AppError('unavailable', 'no agent cache here');
-        const status = await this.deps.agentCache.status(agent);
-        if (status.state !== 'ready') {
-          throw new AppError('unavailable', `the ${agent} binaries are ${status.state}${status.problem ? ` (${status.problem})` : ''}: fetch them first (lancer agents fetch ${agent}, or Agents in the New run form)`);
-        }
+    if (agent !== 'builtin' && !this.deps.egressNetwork) throw new AppError('unavailable', 'agents in containers need the Docker runtime (a network where only the proxy answers)');
+    if (agent !== 'builtin' && agent !== 'custom') {
+      if (!this.deps.agentCache) throw new AppError('unavailable', 'no agent cache here');
+      const status = await this.deps.agentCache.status(agent);
+      if (status.state !== 'ready') {
+        throw new AppError('unavailable', `the ${agent} binaries are ${status.state}${status.problem ? ` (${status.problem})` : ''}: fetch them first (lancer agents fetch ${agent}, or Agents in the New run form)`);
       }
     }
     await this.checkServerAnswers(spec);

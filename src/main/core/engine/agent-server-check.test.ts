@@ -1,38 +1,31 @@
 /**
  * An agent run on a model server that gives no answer is refused, when it is made and when it is
  * resumed (the engine, the front doors' handler, the resume at start-up), so that no attempt
- * ends model_error for a server that is not there. Real SQLite and a real HTTP server; the
- * runtime never starts a container.
+ * ends model_error for a server that is not there. Real SQLite and the scripted model server
+ * (real HTTP); the runtime never starts a container.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { useLedgerWorkbench } from '../../../../tests/helpers/ledger-workbench';
+import { startScriptedModelServer } from '../../../../tests/helpers/scripted-model-server';
 import { createHandlers } from '../handlers/handlers';
 import { dispatch } from '../handlers/dispatch';
 import type { Workbench } from '../workbench';
-
-/** A model server that answers 404 to everything: enough to count as answering. */
-async function answeringServer(): Promise<{ url: string; server: Server }> {
-  const server = createServer((_req, res) => res.writeHead(404).end());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, server };
-}
 
 describe('an agent run whose model server does not answer', () => {
   let wb: Workbench;
   useLedgerWorkbench((made) => (wb = made));
 
   it('is made while the server answers; once it is gone, neither a new run nor a resume starts', async () => {
-    const { url, server } = await answeringServer();
+    const server = await startScriptedModelServer({ script: [] });
+    const { url } = server;
     const solver = { kind: 'builtin' as const, baseUrl: url, model: 'm' };
     const runId = await wb.engine.createRun({ datasetId: 'official', taskIds: ['601'], solver });
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
 
     await expect(wb.engine.createRun({ datasetId: 'official', taskIds: ['601'], solver })).rejects.toThrow(`the model server does not answer (GET ${url}/models: connection failed: ECONNREFUSED)`);
     expect(wb.runs.listRuns().map((r) => r.id)).toEqual([runId]);
 
-    await expect(wb.engine.checkResume(runId)).rejects.toThrow('the model server does not answer');
+    await expect(wb.engine.resume(runId)).rejects.toThrow('the model server does not answer');
     // Through the front doors' handler: refused with the reason, the run left as it was.
     const answer = await dispatch(createHandlers(wb), 'runs.resume', { runId });
     expect(answer).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringContaining(`GET ${url}/models`) } });

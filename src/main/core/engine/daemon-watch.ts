@@ -78,6 +78,8 @@ export interface DaemonPing {
 export interface DaemonWatchOptions {
   /** Asks the daemon whether it answers; must not throw (pingDocker does not). */
   ping: () => Promise<DaemonPing>;
+  /** What is watched, as messages name it: `the Docker daemon` (the default), `the model server`. */
+  what?: string;
   /** First wait between pings while the daemon is down; doubles up to `maxDelayMs`. */
   initialDelayMs?: number;
   maxDelayMs?: number;
@@ -85,7 +87,8 @@ export interface DaemonWatchOptions {
 
 /**
  * The daemon's state as the engine sees it: up, or down since an outage was noticed. `epoch`
- * counts outages, so an attempt can tell whether one began while it was live.
+ * counts outages, so an attempt can tell whether one began while it was live. Anything else a
+ * run waits out the same way is watched with it too (an agent run's model server: `what`).
  */
 export class DaemonWatch {
   private reason: string | null = null;
@@ -96,8 +99,10 @@ export class DaemonWatch {
   private wakeTimer: (() => void) | undefined;
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly what: string;
 
   constructor(private readonly options: DaemonWatchOptions) {
+    this.what = options.what ?? 'the Docker daemon';
     this.initialDelayMs = options.initialDelayMs ?? 1000;
     // A ping every 10 s at most: cheap, and a restarted daemon is picked up within seconds.
     this.maxDelayMs = options.maxDelayMs ?? 10_000;
@@ -118,7 +123,7 @@ export class DaemonWatch {
     if (this.reason !== null) return this.reason;
     const status = await this.options.ping();
     if (status.ok) return null;
-    this.markDown(`the Docker daemon does not answer: ${status.error ?? 'ping failed'}`);
+    this.markDown(`${this.what} does not answer: ${status.error ?? 'ping failed'}`);
     return this.reason;
   }
 
@@ -140,17 +145,17 @@ export class DaemonWatch {
     });
     const waiting = this.waiting;
     return new Promise<void>((resolve, reject) => {
-      if (signal.aborted) return reject(new Error('stopped waiting for the Docker daemon'));
-      const onAbort = (): void => reject(new Error('stopped waiting for the Docker daemon'));
-      signal.addEventListener('abort', onAbort, { once: true });
+      const stopped = (): void => reject(new Error(`stopped waiting for ${this.what}`));
+      if (signal.aborted) return stopped();
+      signal.addEventListener('abort', stopped, { once: true });
       void waiting.then(() => {
-        signal.removeEventListener('abort', onAbort);
+        signal.removeEventListener('abort', stopped);
         resolve();
       });
     });
   }
 
-  /** Stops the ping loop for good (the engine shuts down); waiters are left to their signals. */
+  /** Stops the ping loop for good (the engine shuts down, a run's drive ends); waiters are left to their signals. */
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
@@ -160,7 +165,7 @@ export class DaemonWatch {
   private async pingUntilUp(): Promise<void> {
     let delay = this.initialDelayMs;
     for (;;) {
-      // Not unref'd: a CLI run waiting for the daemon has nothing else keeping it alive.
+      // Not unref'd: a CLI run waiting for the daemon (or its model server) has nothing else keeping it alive.
       await new Promise<void>((resolve) => {
         this.wakeTimer = resolve;
         this.timer = setTimeout(resolve, delay);

@@ -83,10 +83,8 @@ interface ActiveRun {
   done: Promise<void>;
   /** True while the run waits for the Docker daemon to answer again. */
   waitingForDaemon?: boolean;
-  /** True while an agent run waits for its model server to answer again. */
-  waitingForModel?: boolean;
-  /** Ends the model server wait's current sleep at once (the drive ended). */
-  endModelWait?: () => void;
+  /** Set while an agent run waits for its model server to answer again; closed with the drive. */
+  modelServer?: DaemonWatch;
   /**
    * Containers of graded attempts still being removed: their slot is already free for the next
    * attempt, but the run is not finished (nor the drive over) until they are gone.
@@ -94,7 +92,7 @@ interface ActiveRun {
   removing: Set<Promise<void>>;
 }
 
-/** How often a run waiting for its model server asks again: doubling from `initial` to `max`. */
+/** How often a run waiting for its model server asks again: doubling from 1 s to 30 s. */
 const MODEL_SERVER_BACKOFF_MS = { initial: 1000, max: 30_000 };
 
 export function newRunId(now = new Date()): string {
@@ -315,7 +313,7 @@ export class RunEngine {
     active.done = this.drive(runId, active, (w) => (wake = w)).finally(async () => {
       this.flushLogs();
       this.active.delete(runId);
-      active.endModelWait?.();
+      active.modelServer?.close();
       // No run left in this process: a holder made for an attempt that will not come goes.
       if (this.active.size === 0) await this.deps.runtime.releaseSpares?.().catch((error: unknown) => logBackgroundFailure('removing spare network holders', error));
     });
@@ -331,13 +329,11 @@ export class RunEngine {
       const settings = this.deps.runs.runSettings(runId);
       // Cancelled, or this process is shutting down: start nothing new; what runs was aborted.
       if (settings.status === 'cancelled' || active.controller.signal.aborted) break;
-      // While the Docker daemon is away nothing starts: an attempt would only fail at once.
-      if (settings.status === 'running' && this.daemon?.down) this.waitForDaemon(runId, active);
-      // Nor while an agent run's model server is gone (see holdWhileModelServerAway).
-      else if (settings.status === 'running' && active.waitingForModel) {
-        // Woken when it answers again, or by a pause or cancel.
-      }
-      else if (settings.status === 'running' && this.runBudgetSpent(runId, settings.solver)) {
+      // While the Docker daemon, or an agent run's model server (holdWhileModelServerAway), is
+      // away nothing starts: an attempt would only fail at once. The run is woken when it answers.
+      if (settings.status === 'running' && (this.daemon?.down || active.modelServer)) {
+        if (this.daemon?.down) this.waitForDaemon(runId, active);
+      } else if (settings.status === 'running' && this.runBudgetSpent(runId, settings.solver)) {
         // The run's dollar cap is spent: nothing new starts; what is queued ends, saying why.
         this.deps.runs.cancelQueued(runId, `budget_exceeded: the run's budget of $${(settings.solver as BuiltinSolverSpec).budgetUsd} is spent`);
         this.emitRun(runId);
@@ -356,7 +352,12 @@ export class RunEngine {
         }
       }
       if (running.size === 0) {
-        if (active.removing.size > 0) await Promise.allSettled([...active.removing]);
+        if (active.removing.size > 0) {
+          // Then look again from the top: a pause or cancel that came meanwhile woke nobody (this
+          // is not the wait below), and `settings` is from before it.
+          await Promise.allSettled([...active.removing]);
+          continue;
+        }
         if (settings.status === 'running' && this.deps.runs.pendingCount(runId) === 0) {
           this.deps.runs.setRunStatus(runId, 'finished');
           this.emitRun(runId);
@@ -648,36 +649,32 @@ export class RunEngine {
    * is claimed meanwhile.
    */
   private async holdWhileModelServerAway(runId: string, active: ActiveRun, solver: BuiltinSolverSpec): Promise<void> {
-    if (active.waitingForModel) return;
-    const silence = await this.agentService().serverSilence(solver);
-    if (silence === null || this.active.get(runId) !== active || active.controller.signal.aborted) return;
-    active.waitingForModel = true;
+    if (active.modelServer) return;
+    let silence: string | null = null;
+    const watch = new DaemonWatch({
+      what: 'the model server',
+      ping: async () => {
+        silence = await this.agentService().serverSilence(solver);
+        return silence === null ? { ok: true } : { ok: false, error: silence };
+      },
+      initialDelayMs: MODEL_SERVER_BACKOFF_MS.initial,
+      maxDelayMs: MODEL_SERVER_BACKOFF_MS.max,
+    });
+    if ((await watch.check()) === null || this.active.get(runId) !== active || active.controller.signal.aborted) return;
+    active.modelServer = watch;
     this.deps.runs.setWaiting(runId, `waiting for the model server (${silence}); nothing is started until it answers`);
     this.emitRun(runId);
-    void (async () => {
-      // Still this drive, still running: a pause, a cancel or a shutdown ends the wait (and a
-      // resume asks the server again itself).
-      const driving = (): boolean => this.active.get(runId) === active && !active.controller.signal.aborted && this.deps.runs.runSettings(runId).status === 'running';
-      for (let delayMs = MODEL_SERVER_BACKOFF_MS.initial; driving(); delayMs = Math.min(delayMs * 2, MODEL_SERVER_BACKOFF_MS.max)) {
-        // Not unref'd: a CLI run waiting for its server may have nothing else keeping it alive.
-        // The drive's end cuts the sleep short, so a paused or cancelled run does not linger.
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delayMs);
-          active.endModelWait = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        if (driving() && (await this.agentService().serverSilence(solver)) === null) break;
-      }
-      active.endModelWait = undefined;
-      active.waitingForModel = false;
-      if (driving()) {
+    // A pause, a cancel or a shutdown ends the drive, which closes the watch (and a resume asks
+    // the server again itself); the drive clears its own waiting state then.
+    const done = (): void => {
+      active.modelServer = undefined;
+      if (this.active.get(runId) === active && !active.controller.signal.aborted) {
         this.deps.runs.setWaiting(runId, null);
         this.emitRun(runId);
       }
       active.wake();
-    })().catch((error: unknown) => logBackgroundFailure(`waiting for the model server of run ${runId}`, error));
+    };
+    watch.untilUp(active.controller.signal).then(done, done);
   }
 
   pause(runId: string): void {
@@ -691,7 +688,7 @@ export class RunEngine {
   /**
    * Whether a run can be resumed now: not ended, and for an agent run, its agent ready and its
    * model server answering (as createRun asks): resumed on a server that is gone, every attempt
-   * left would end model_error and count as the model's failure. Callers ask before `resume`.
+   * left would end model_error and count as the model's failure. `resume` asks it first.
    */
   async checkResume(runId: string): Promise<void> {
     const { status, manifest } = this.deps.runs.runSettings(runId);
@@ -699,12 +696,16 @@ export class RunEngine {
     if (manifest.solver.kind === 'builtin') await this.agentService().checkReady(manifest.solver);
   }
 
-  /** Resumes a paused run, or one a crashed process left behind (`checkResume` first). */
-  resume(runId: string): Promise<void> {
-    const { status } = this.deps.runs.runSettings(runId);
-    if (status === 'finished' || status === 'cancelled') throw new AppError('conflict', `run ${runId} is ${status}`);
+  /**
+   * Resumes a paused run, or one a crashed process left behind, once `checkResume` lets it.
+   * Resolves as soon as the run is driven again, with `done`, the drive's end (in an object, so
+   * that awaiting the resume is not awaiting the whole run).
+   */
+  async resume(runId: string): Promise<{ done: Promise<void> }> {
+    await this.checkResume(runId);
+    // Running before `start`: a paused run whose drive still finishes its attempts is woken, not started again.
     this.deps.runs.setRunStatus(runId, 'running', this.pid);
-    return this.start(runId);
+    return { done: this.start(runId) };
   }
 
   /**

@@ -129,9 +129,9 @@ export function createHandlers(wb: Workbench, ports: PlatformPorts = {}): Handle
       return runSummary(wb, runId);
     },
     'runs.resume': async ({ runId }) => {
-      // Refused here, where the window shows why, rather than in the background.
-      await wb.engine.checkResume(runId);
-      inBackground(`resuming run ${runId}`, wb.engine.resume(runId));
+      // A run that cannot resume is refused here, where the window shows why; the drive goes on in the background.
+      const { done } = await wb.engine.resume(runId);
+      inBackground(`resuming run ${runId}`, done);
       return runSummary(wb, runId);
     },
     'runs.cancel': ({ runId }) => {
